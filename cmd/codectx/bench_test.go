@@ -1,0 +1,331 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/codectx/codectx"
+	"github.com/codectx/codectx/chunkers/code"
+	"github.com/codectx/codectx/serve"
+	"github.com/codectx/codectx/sources/filter"
+	gitsrc "github.com/codectx/codectx/sources/git"
+)
+
+// The benchmarks here work on a git repository made from a copy of Go's source tree. Run them
+// with the command in BENCHMARKS.md; each reports its floors or baselines from the same run.
+
+var (
+	benchOnce sync.Once
+	benchRepo string
+	benchDir  string
+)
+
+// benchCorpus builds the Go-source repository once per benchmark process, in a folder removed
+// when the benchmark binary exits (see cleanupBench).
+func benchCorpus(b *testing.B) string {
+	benchOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "codectx-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchDir = dir
+		out, err := exec.Command("go", "env", "GOROOT").Output()
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchRepo = filepath.Join(dir, "gosrc")
+		copyTree(b, filepath.Join(strings.TrimSpace(string(out)), "src"), benchRepo)
+		for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"commit", "-q", "-m", "go source"}} {
+			cmd := exec.Command("git", args...)
+			cmd.Dir = benchRepo
+			cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=b", "GIT_AUTHOR_EMAIL=b@example.invalid", "GIT_COMMITTER_NAME=b", "GIT_COMMITTER_EMAIL=b@example.invalid", "GIT_CONFIG_GLOBAL=/dev/null")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("git %v: %v\n%s", args, err, out)
+			}
+		}
+	})
+	return benchRepo
+}
+
+func cleanupBench() {
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+}
+
+var summaryRE = regexp.MustCompile(`(\d+) files indexed, \d+ deleted, (\d+) chunks, ([\d.]+) MB`)
+
+// BenchmarkIndexGoSource indexes the whole Go source tree with a real `codectx index` process
+// and, in the same run, measures two floors: `git archive HEAD > /dev/null` of the same
+// repository, and a parse-only pass over the same files with the same parsers and workers.
+func BenchmarkIndexGoSource(b *testing.B) {
+	repo := benchCorpus(b)
+	defer cleanupBench()
+	for i := 0; i < b.N; i++ {
+		// Floor 1: git archive.
+		start := time.Now()
+		cmd := exec.Command("git", "archive", "HEAD")
+		cmd.Dir = repo
+		cmd.Stdout = io.Discard
+		if err := cmd.Run(); err != nil {
+			b.Fatal(err)
+		}
+		archive := time.Since(start)
+
+		// Floor 2: parse only, the same files (after the same filters), the same parsers, one
+		// goroutine per CPU.
+		parse, parsedBytes := parseOnly(b, repo)
+
+		// The real thing.
+		dataDir := b.TempDir()
+		start = time.Now()
+		idx := codectxCmd("index", "--quiet", "--data-dir", dataDir, "--source", repo)
+		var out bytes.Buffer
+		idx.Stdout, idx.Stderr = &out, &out
+		if err := idx.Run(); err != nil {
+			b.Fatalf("index: %v\n%s", err, out.String())
+		}
+		wall := time.Since(start)
+		rss := idx.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
+		m := summaryRE.FindStringSubmatch(out.String())
+		if m == nil {
+			b.Fatalf("no summary in:\n%s", out.String())
+		}
+		files, _ := strconv.Atoi(m[1])
+		chunks, _ := strconv.Atoi(m[2])
+		mb, _ := strconv.ParseFloat(m[3], 64)
+		size := dirSize(b, dataDir)
+
+		b.ReportMetric(wall.Seconds(), "index_s")
+		b.ReportMetric(mb/wall.Seconds(), "MB/s")
+		b.ReportMetric(float64(files)/wall.Seconds(), "files/s")
+		b.ReportMetric(float64(chunks)/wall.Seconds(), "chunks/s")
+		b.ReportMetric(float64(rss)/1024, "peak_rss_MB")
+		b.ReportMetric(float64(size)/1e6, "index_MB")
+		b.ReportMetric(archive.Seconds(), "git_archive_s")
+		b.ReportMetric(parse.Seconds(), "parse_only_s")
+		b.ReportMetric(wall.Seconds()/parse.Seconds(), "x_parse_only")
+		b.ReportMetric(wall.Seconds()/archive.Seconds(), "x_git_archive")
+		b.Logf("index: %s; parse-only: %s over %.1f MB; git archive: %s", strings.TrimSpace(out.String()), parse.Round(time.Millisecond), float64(parsedBytes)/1e6, archive.Round(time.Millisecond))
+	}
+}
+
+// parseOnly reads every file the index would chunk with the code chunker (through the same git
+// source and filters) and times parsing them, with as many goroutines as the index's workers.
+// Reading is not timed: the floor is the parsers alone.
+func parseOnly(b *testing.B, repo string) (time.Duration, int64) {
+	ctx := context.Background()
+	src, err := gitsrc.New(gitsrc.Config{Name: "bench", URL: repo, Filter: filter.Options{MaxFileBytes: defaultMaxFile}}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.Close()
+	tip, err := src.Tip(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	type file struct {
+		lang string
+		data []byte
+	}
+	var files []file
+	var total int64
+	err = src.Changes(ctx, "", tip, nil, func(c codectx.Change) error {
+		data, err := src.Read(ctx, c)
+		if err != nil {
+			return nil // skipped files are not parsed by the index either
+		}
+		lang := codectx.LanguageForPath(c.Path)
+		if code.Supports(lang) {
+			files = append(files, file{lang, data})
+			total += int64(len(data))
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	workers := max(1, runtimeWorkers())
+	ch := make(chan file)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := range ch {
+				if err := code.ParseOnly(f.lang, f.data); err != nil {
+					b.Error(err)
+				}
+			}
+		}()
+	}
+	for _, f := range files {
+		ch <- f
+	}
+	close(ch)
+	wg.Wait()
+	return time.Since(start), total
+}
+
+func dirSize(b *testing.B, dir string) int64 {
+	var n int64
+	filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			n += fi.Size()
+		}
+		return nil
+	})
+	return n
+}
+
+// BenchmarkContextLatency serves the indexed Go source tree from a real `codectx serve` process
+// and sends /v1/context requests over loopback from 1 and from 32 concurrent clients. Each
+// request is a cursor at a random line of a random Go file, with 20 lines of prefix and suffix,
+// as the editor client sends.
+func BenchmarkContextLatency(b *testing.B) {
+	repo := benchCorpus(b)
+	defer cleanupBench()
+	dataDir := b.TempDir()
+	if out, err := codectxCmd("index", "--quiet", "--data-dir", dataDir, "--source", repo).CombinedOutput(); err != nil {
+		b.Fatalf("index: %v\n%s", err, out)
+	}
+	base, stop := startServe(b, dataDir, repo)
+	defer stop()
+	reqs := sampleRequests(b, repo, 512)
+	for _, clients := range []int{1, 32} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			perClient := 400
+			lat := make([][]time.Duration, clients)
+			var wg sync.WaitGroup
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+			// warm up connections and caches
+			for i := 0; i < 50; i++ {
+				postContextWith(b, client, base, reqs[i%len(reqs)])
+			}
+			start := time.Now()
+			for c := 0; c < clients; c++ {
+				wg.Add(1)
+				go func(c int) {
+					defer wg.Done()
+					rng := rand.New(rand.NewSource(int64(c)))
+					for i := 0; i < perClient; i++ {
+						t0 := time.Now()
+						postContextWith(b, client, base, reqs[rng.Intn(len(reqs))])
+						lat[c] = append(lat[c], time.Since(t0))
+					}
+				}(c)
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			var all []time.Duration
+			for _, l := range lat {
+				all = append(all, l...)
+			}
+			sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+			q := func(p float64) float64 { return float64(all[int(p*float64(len(all)-1))].Microseconds()) / 1000 }
+			b.ReportMetric(q(0.5), "p50_ms")
+			b.ReportMetric(q(0.99), "p99_ms")
+			b.ReportMetric(float64(len(all))/elapsed.Seconds(), "req/s")
+		})
+	}
+}
+
+func runtimeWorkers() int {
+	if v := os.Getenv("CODECTX_WORKERS"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+func startServe(b *testing.B, dataDir, repo string) (string, func()) {
+	srv := codectxCmd("serve", "--data-dir", dataDir, "--addr", "127.0.0.1:0", "--source", repo, "--log-level", "warn")
+	stdout, err := srv.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv.Stderr = os.Stderr
+	if err := srv.Start(); err != nil {
+		b.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	base := ""
+	for sc.Scan() {
+		if _, rest, ok := strings.Cut(sc.Text(), "serving on "); ok {
+			base = strings.Fields(rest)[0]
+			break
+		}
+	}
+	go io.Copy(io.Discard, stdout)
+	if base == "" {
+		b.Fatal("serve did not start")
+	}
+	waitReady(b, base)
+	return base, func() { srv.Process.Signal(os.Interrupt); srv.Wait() }
+}
+
+func sampleRequests(b *testing.B, repo string, n int) []serve.ContextRequest {
+	var files []string
+	filepath.Walk(repo, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() && strings.HasSuffix(p, ".go") && !strings.Contains(p, "testdata") && fi.Size() < 200_000 {
+			files = append(files, p)
+		}
+		return nil
+	})
+	sort.Strings(files)
+	rng := rand.New(rand.NewSource(1))
+	var reqs []serve.ContextRequest
+	for len(reqs) < n {
+		p := files[rng.Intn(len(files))]
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lines := strings.SplitAfter(string(data), "\n")
+		if len(lines) < 30 {
+			continue
+		}
+		at := 10 + rng.Intn(len(lines)-20)
+		rel, _ := filepath.Rel(repo, p)
+		reqs = append(reqs, serve.ContextRequest{
+			Filepath: filepath.ToSlash(rel), Language: "go",
+			Prefix: strings.Join(lines[max(0, at-20):at], ""),
+			Suffix: strings.Join(lines[at:min(len(lines), at+20)], ""),
+		})
+	}
+	return reqs
+}
+
+func postContextWith(b *testing.B, client *http.Client, base string, req serve.ContextRequest) {
+	body, _ := json.Marshal(req)
+	resp, err := client.Post(base+"/v1/context", "application/json", bytes.NewReader(body))
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b.Errorf("status %d", resp.StatusCode)
+	}
+}

@@ -1,0 +1,88 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/codectx/codectx"
+)
+
+// LexicalEncoder turns text into a sparse lexical vector (term frequencies) and its length in
+// tokens. The same encoder must tokenize documents and queries.
+type LexicalEncoder func(text []byte) ([]codectx.Term, int)
+
+// Indexer applies one change to a store: it reads the file from its source, chunks it, encodes
+// the chunks and replaces what the store held for the path. It holds no state of its own, so
+// replaying a change is harmless.
+type Indexer struct {
+	Sources func(name string) (codectx.Source, bool)
+	Chunker codectx.Chunker
+	Encode  LexicalEncoder
+	Store   codectx.Store
+}
+
+// Result says what handling one change did.
+type Result struct {
+	Op     codectx.Op
+	Skip   string // skip reason, when the file was not indexed
+	Chunks int
+	Bytes  int64
+}
+
+// Apply handles one change. Errors wrapping codectx.ErrPermanent cannot be fixed by a retry.
+func (ix *Indexer) Apply(ctx context.Context, c codectx.Change) (Result, error) {
+	res := Result{Op: c.Op}
+	if c.Op == codectx.OpDelete {
+		if err := ix.Store.DeleteFile(ctx, c.Source, c.Path); err != nil {
+			return res, fmt.Errorf("deleting %s: %w", c.Path, err)
+		}
+		return res, nil
+	}
+	if c.Op != codectx.OpUpsert && c.Op != codectx.OpRename {
+		return res, codectx.Permanent(fmt.Errorf("unknown operation %q for %s", c.Op, c.Path))
+	}
+	src, ok := ix.Sources(c.Source)
+	if !ok {
+		return res, codectx.Permanent(fmt.Errorf("change for unknown source %q", c.Source))
+	}
+	lang := c.Language
+	if lang == "" {
+		lang = codectx.LanguageForPath(c.Path)
+	}
+	f := codectx.File{Source: c.Source, Path: c.Path, BlobHash: c.BlobHash, Language: lang}
+	data, err := src.Read(ctx, c)
+	var skip *codectx.SkipError
+	switch {
+	case errors.As(err, &skip):
+		f.Skip = skip.Reason
+		res.Skip = skip.Reason
+	case err != nil:
+		return res, fmt.Errorf("reading %s: %w", c.Path, err)
+	default:
+		f.Size = int64(len(data))
+		res.Bytes = f.Size
+		chunks, err := ix.Chunker.Chunk(c.Path, lang, data)
+		if err != nil {
+			return res, codectx.Permanent(fmt.Errorf("chunking %s: %w", c.Path, err))
+		}
+		f.Chunks = make([]codectx.IndexedChunk, len(chunks))
+		for i, ch := range chunks {
+			ch.Source = c.Source
+			ch.Path = c.Path
+			ch.ID = codectx.ChunkID(c.Source, c.Path, ch.StartLine, ch.EndLine, ch.ContentHash)
+			terms, n := ix.Encode([]byte(ch.Body))
+			f.Chunks[i] = codectx.IndexedChunk{Chunk: ch, Terms: terms, Length: n}
+		}
+		res.Chunks = len(chunks)
+	}
+	if c.Op == codectx.OpRename && c.OldPath != "" && c.OldPath != c.Path {
+		err = ix.Store.RenameFile(ctx, c.OldPath, f)
+	} else {
+		err = ix.Store.PutFile(ctx, f)
+	}
+	if err != nil {
+		return res, fmt.Errorf("storing %s: %w", c.Path, err)
+	}
+	return res, nil
+}

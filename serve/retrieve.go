@@ -1,0 +1,439 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/codectx/codectx"
+)
+
+// ContextRequest is the body of POST /v1/context.
+type ContextRequest struct {
+	Source      string `json:"source,omitempty"`
+	GitURL      string `json:"git_url,omitempty"`
+	Filepath    string `json:"filepath"`
+	Language    string `json:"language,omitempty"`
+	Prefix      string `json:"prefix"`
+	Suffix      string `json:"suffix,omitempty"`
+	MaxSnippets int    `json:"max_snippets,omitempty"`
+	MaxChars    int    `json:"max_chars,omitempty"`
+}
+
+// Defaults and limits of a context request.
+const (
+	DefaultMaxSnippets = 10
+	DefaultMaxChars    = 2048
+	MaxMaxSnippets     = 100
+	MaxMaxChars        = 1 << 16
+)
+
+// Validate fills defaults and rejects bad fields.
+func (r *ContextRequest) Validate() error {
+	if r.Prefix == "" && r.Suffix == "" {
+		return fmt.Errorf("%w: prefix (or suffix) is required", errBadRequest)
+	}
+	if r.MaxSnippets == 0 {
+		r.MaxSnippets = DefaultMaxSnippets
+	}
+	if r.MaxChars == 0 {
+		r.MaxChars = DefaultMaxChars
+	}
+	if r.MaxSnippets < 0 || r.MaxSnippets > MaxMaxSnippets {
+		return fmt.Errorf("%w: max_snippets must be between 1 and %d", errBadRequest, MaxMaxSnippets)
+	}
+	if r.MaxChars < 0 || r.MaxChars > MaxMaxChars {
+		return fmt.Errorf("%w: max_chars must be between 1 and %d", errBadRequest, MaxMaxChars)
+	}
+	r.Filepath = strings.TrimPrefix(path.Clean("/"+strings.ReplaceAll(r.Filepath, `\`, "/")), "/")
+	return nil
+}
+
+// Snippet is one piece of context.
+type Snippet struct {
+	Source    string   `json:"source"`
+	Filepath  string   `json:"filepath"`
+	StartLine int      `json:"start_line"`
+	EndLine   int      `json:"end_line"`
+	Language  string   `json:"language"`
+	Body      string   `json:"body"`
+	Score     float64  `json:"score"`
+	Signals   []string `json:"signals"`
+}
+
+// ContextResponse is the answer of POST /v1/context.
+type ContextResponse struct {
+	Snippets []Snippet `json:"snippets"`
+	TookMS   float64   `json:"took_ms"`
+}
+
+// Retriever ranks context for a cursor position by combining signals from an index: the
+// definitions of identifiers used around the cursor, and BM25 over chunks.
+type Retriever struct {
+	Index codectx.Index
+	// Sources lists the source names that can be searched.
+	Sources func() []string
+	// Query turns text into lexical query terms; Identifiers lists the identifiers of text,
+	// nearest to its end first. Both must use the tokenizer the index was built with.
+	Query       func(text []byte) []codectx.QueryTerm
+	Identifiers func(text []byte) []string
+	Log         *slog.Logger
+}
+
+// Tuning of the signals. Definitions of names used at the cursor are what the next line needs
+// most, so they outrank lexical similarity; BM25 fills the rest of the budget.
+const (
+	prefixLinesForQuery = 20
+	suffixLinesForQuery = 10
+	maxIdentifiers      = 48
+	definitionLimit     = 256
+	lexicalK            = 24
+	weightDefinition    = 1.0
+	weightLexical       = 0.45
+)
+
+type candidate struct {
+	chunk     codectx.Chunk
+	startLine int
+	endLine   int
+	body      string
+	score     float64
+	signals   []string
+}
+
+// Retrieve answers a validated context request.
+func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet, error) {
+	filter, err := r.filter(req)
+	if err != nil {
+		return nil, err
+	}
+	prefixTail := lastLines(req.Prefix, prefixLinesForQuery)
+	suffixHead := firstLines(req.Suffix, suffixLinesForQuery)
+
+	cands := map[string]*candidate{}
+	add := func(c codectx.Chunk, start, end int, body string, score float64, signal string) {
+		key := fmt.Sprintf("%s\x00%s\x00%d\x00%d", c.Source, c.Path, start, end)
+		if cd, ok := cands[key]; ok {
+			cd.score += score
+			cd.signals = append(cd.signals, signal)
+			return
+		}
+		cands[key] = &candidate{chunk: c, startLine: start, endLine: end, body: body, score: score, signals: []string{signal}}
+	}
+
+	// Each signal runs on its own, so that a failure or a panic in one still lets the others
+	// answer.
+	r.safely("definitions", func() error {
+		return r.definitions(ctx, req, prefixTail, suffixHead, filter, add)
+	})
+	r.safely("bm25", func() error {
+		return r.lexical(ctx, prefixTail+"\n"+suffixHead, filter, add)
+	})
+
+	list := make([]*candidate, 0, len(cands))
+	for _, c := range cands {
+		list = append(list, c)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].score != list[j].score {
+			return list[i].score > list[j].score
+		}
+		if list[i].chunk.Path != list[j].chunk.Path {
+			return list[i].chunk.Path < list[j].chunk.Path
+		}
+		return list[i].startLine < list[j].startLine
+	})
+	return pack(list, req.MaxSnippets, req.MaxChars), nil
+}
+
+func (r *Retriever) safely(name string, f func() error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.logger().Error("retrieval signal panicked", "signal", name, "panic", p)
+		}
+	}()
+	if err := f(); err != nil {
+		r.logger().Warn("retrieval signal failed", "signal", name, "err", err)
+	}
+}
+
+func (r *Retriever) logger() *slog.Logger {
+	if r.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Log
+}
+
+// filter turns the request's source, git_url, filepath and language into a search filter.
+func (r *Retriever) filter(req ContextRequest) (codectx.SearchFilter, error) {
+	var f codectx.SearchFilter
+	names := r.Sources()
+	switch {
+	case req.Source != "":
+		found := false
+		for _, n := range names {
+			if n == req.Source {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return f, fmt.Errorf("source %q: %w", req.Source, codectx.ErrNotFound)
+		}
+		f.Sources = []string{req.Source}
+	case req.GitURL != "":
+		f.Sources = MatchGitURL(req.GitURL, names)
+	}
+	lang := codectx.NormalizeLanguage(req.Language)
+	if lang == "" && req.Filepath != "" {
+		lang = codectx.LanguageForPath(req.Filepath)
+	}
+	if fam := codectx.LanguageFamily(lang); fam != "" && fam != "doc" {
+		f.Families = []string{fam}
+	}
+	if req.Filepath != "" {
+		f.ExcludePath = req.Filepath
+		if len(f.Sources) == 1 {
+			f.ExcludeSource = f.Sources[0]
+		}
+	}
+	return f, nil
+}
+
+// MatchGitURL returns the sources whose repository name matches the one in a git URL
+// ("git@github.com:o/r.git", "https://host/o/r", ...), as Tabby matches repositories. A source
+// named "r" or "r@branch" matches. With no match, nil: every source is searched.
+func MatchGitURL(gitURL string, names []string) []string {
+	u := strings.TrimSuffix(strings.TrimRight(strings.TrimSpace(gitURL), "/"), ".git")
+	if i := strings.LastIndexAny(u, "/:"); i >= 0 {
+		u = u[i+1:]
+	}
+	if u == "" {
+		return nil
+	}
+	var out []string
+	for _, n := range names {
+		base := n
+		if i := strings.IndexByte(base, '@'); i >= 0 {
+			base = base[:i]
+		}
+		if strings.EqualFold(base, u) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (r *Retriever) definitions(ctx context.Context, req ContextRequest, prefixTail, suffixHead string, f codectx.SearchFilter, add func(codectx.Chunk, int, int, string, float64, string)) error {
+	if r.Identifiers == nil {
+		return nil
+	}
+	// Rank identifiers by distance from the cursor: the prefix read backwards from the cursor,
+	// interleaved with the suffix read forwards.
+	before := r.Identifiers([]byte(prefixTail))
+	after := reverse(r.Identifiers([]byte(suffixHead)))
+	rank := map[string]int{}
+	var names []string
+	for i := 0; len(names) < maxIdentifiers && (i < len(before) || i < len(after)); i++ {
+		for _, list := range [][]string{before, after} {
+			if i < len(list) {
+				if _, seen := rank[list[i]]; !seen && len(names) < maxIdentifiers {
+					rank[list[i]] = len(names)
+					names = append(names, list[i])
+				}
+			}
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	hits, err := r.Index.Definitions(ctx, names, f, definitionLimit)
+	if err != nil {
+		return err
+	}
+	perName := map[string]int{}
+	for _, h := range hits {
+		if h.Symbol != nil {
+			perName[h.Symbol.Name]++
+		}
+	}
+	dir := path.Dir(req.Filepath)
+	for _, h := range hits {
+		if h.Symbol == nil {
+			continue
+		}
+		s := *h.Symbol
+		pos, ok := rank[s.Name]
+		if !ok {
+			continue
+		}
+		score := weightDefinition / (1 + 0.08*float64(pos))
+		// A name defined in many places says little about which definition is meant.
+		score /= math.Sqrt(float64(perName[s.Name]))
+		if req.Filepath != "" {
+			switch hd := path.Dir(h.Path); {
+			case hd == dir:
+				score *= 2
+			case strings.HasPrefix(hd+"/", topDir(dir)+"/"):
+				score *= 1.2
+			}
+		}
+		start, end, body := span(h.Chunk, s.StartLine, s.EndLine)
+		add(h.Chunk, start, end, body, score, "symbol:"+s.Name)
+	}
+	return nil
+}
+
+func (r *Retriever) lexical(ctx context.Context, text string, f codectx.SearchFilter, add func(codectx.Chunk, int, int, string, float64, string)) error {
+	if r.Query == nil {
+		return nil
+	}
+	terms := r.Query([]byte(text))
+	if len(terms) == 0 {
+		return nil
+	}
+	hits, err := r.Index.Lexical(ctx, terms, f, lexicalK)
+	if err != nil {
+		return err
+	}
+	if len(hits) == 0 {
+		return nil
+	}
+	top := hits[0].Score
+	for _, h := range hits {
+		if top <= 0 {
+			break
+		}
+		add(h.Chunk, h.StartLine, h.EndLine, h.Body, weightLexical*h.Score/top, "bm25")
+	}
+	return nil
+}
+
+// span cuts the lines start..end out of a chunk, clamped to the chunk.
+func span(c codectx.Chunk, start, end int) (int, int, string) {
+	if start < c.StartLine {
+		start = c.StartLine
+	}
+	if end > c.EndLine || end < start {
+		end = c.EndLine
+	}
+	if start == c.StartLine && end == c.EndLine {
+		return start, end, c.Body
+	}
+	lines := strings.SplitAfter(c.Body, "\n")
+	from, to := start-c.StartLine, end-c.StartLine+1
+	if to > len(lines) {
+		to = len(lines)
+	}
+	if from >= to {
+		return c.StartLine, c.EndLine, c.Body
+	}
+	return start, end, strings.TrimSuffix(strings.Join(lines[from:to], ""), "\n")
+}
+
+// pack takes candidates best first, drops spans that overlap a better one in the same file,
+// and keeps what fits in maxChars. A candidate too large for what is left is cut to its first
+// lines when at least a few of them fit.
+func pack(list []*candidate, maxSnippets, maxChars int) []Snippet {
+	out := []Snippet{}
+	left := maxChars
+	type taken struct {
+		key        string
+		start, end int
+	}
+	var kept []taken
+	for _, c := range list {
+		if len(out) >= maxSnippets || left <= 0 {
+			break
+		}
+		key := c.chunk.Source + "\x00" + c.chunk.Path
+		overlap := false
+		for _, k := range kept {
+			if k.key == key && c.startLine <= k.end && k.start <= c.endLine {
+				overlap = true
+				break
+			}
+		}
+		if overlap {
+			continue
+		}
+		body, end := c.body, c.endLine
+		if len(body) > left {
+			body, end = cutLines(body, c.startLine, left)
+			if len(body) < 40 {
+				continue
+			}
+		}
+		left -= len(body)
+		kept = append(kept, taken{key, c.startLine, end})
+		out = append(out, Snippet{
+			Source: c.chunk.Source, Filepath: c.chunk.Path, StartLine: c.startLine, EndLine: end,
+			Language: c.chunk.Language, Body: body, Score: math.Round(c.score*1e4) / 1e4, Signals: c.signals,
+		})
+	}
+	return out
+}
+
+// cutLines keeps the first whole lines of body that fit in max bytes, and returns the last
+// line kept.
+func cutLines(body string, startLine, max int) (string, int) {
+	n, line := 0, startLine-1
+	for n < len(body) {
+		next := len(body)
+		if i := strings.IndexByte(body[n:], '\n'); i >= 0 {
+			next = n + i + 1
+		}
+		if len(strings.TrimSuffix(body[:next], "\n")) > max {
+			break
+		}
+		n = next
+		line++
+	}
+	return strings.TrimSuffix(body[:n], "\n"), line
+}
+
+func lastLines(s string, n int) string {
+	i := len(s)
+	for k := 0; k <= n && i > 0; k++ {
+		j := strings.LastIndexByte(s[:i], '\n')
+		if j < 0 {
+			return s
+		}
+		if k == n {
+			return s[j+1:]
+		}
+		i = j
+	}
+	return s[i:]
+}
+
+func firstLines(s string, n int) string {
+	i := 0
+	for k := 0; k < n; k++ {
+		j := strings.IndexByte(s[i:], '\n')
+		if j < 0 {
+			return s
+		}
+		i += j + 1
+	}
+	return s[:i]
+}
+
+func topDir(dir string) string {
+	if i := strings.IndexByte(dir, '/'); i >= 0 {
+		return dir[:i]
+	}
+	return dir
+}
+
+func reverse(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[len(s)-1-i] = v
+	}
+	return out
+}

@@ -1,0 +1,561 @@
+package embedded
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/codectx/codectx"
+)
+
+// BM25 parameters.
+const (
+	bm25K1 = 1.2
+	bm25B  = 0.75
+)
+
+// commonTermMinDocs is the corpus size from which query terms found in more than half of the
+// live documents are skipped: they cost the most postings and move the ranking the least. In
+// small corpora every term still counts.
+const commonTermMinDocs = 1000
+
+// commonTermFrac is the document frequency (as a fraction of live docs) above which a query
+// term only scores docs that rarer query terms found.
+const commonTermFrac = 0.02
+
+type posting struct {
+	doc uint32
+	tf  uint32
+}
+
+// doc is one indexed chunk. chunk is nil once the doc is deleted (a tombstone).
+type doc struct {
+	chunk  *codectx.Chunk
+	rowid  int64
+	family string
+	terms  []uint32 // term ids, to keep document frequencies right on delete
+}
+
+type symRef struct {
+	doc uint32
+	sym int // index into the chunk's Symbols
+}
+
+type fileKey struct{ source, path string }
+
+// newDoc is a chunk ready to enter the index.
+type newDoc struct {
+	chunk  *codectx.Chunk
+	rowid  int64
+	terms  []codectx.Term
+	tids   []uint32 // term ids resolved in advance by resolveTerms (noTerm: new), or nil
+	length int
+}
+
+// noTerm marks a token that had no term id yet when it was resolved.
+const noTerm = math.MaxUint32
+
+// resolveTerms looks up the term ids of terms under the read lock, so that writers do most of
+// this work before they serialise. Term ids are never reused, so the result stays valid.
+func (x *memIndex) resolveTerms(terms []codectx.Term) []uint32 {
+	tids := make([]uint32, len(terms))
+	x.mu.RLock()
+	for i, t := range terms {
+		if id, ok := x.termIDs[t.Token]; ok {
+			tids[i] = id
+		} else {
+			tids[i] = noTerm
+		}
+	}
+	x.mu.RUnlock()
+	return tids
+}
+
+// memIndex is the in-memory lexical index and symbol table. Writers hold mu for writing;
+// queries hold it for reading.
+type memIndex struct {
+	mu sync.RWMutex
+
+	termIDs  map[string]uint32
+	postings [][]posting // by term id; may hold tombstoned docs until compacted
+	df       []uint32    // live document frequency by term id
+
+	docs     []doc
+	docLen   []float32 // by doc, hot for scoring
+	live     int
+	dead     int
+	totalLen int64
+	bytes    int64
+	nsyms    int
+
+	byID    map[string]uint32
+	files   map[fileKey][]uint32
+	symbols map[string][]symRef
+
+	scratch sync.Pool
+
+	renumberMin int  // tombstones before renumbering is considered
+	renumbers   int  // how many times the docs were renumbered
+	exact       bool // score common terms on every doc (for measuring the shortcut)
+}
+
+func newMemIndex() *memIndex {
+	return &memIndex{
+		termIDs: make(map[string]uint32),
+		byID:    make(map[string]uint32),
+		files:   make(map[fileKey][]uint32),
+		symbols: make(map[string][]symRef),
+
+		renumberMin: 4096,
+	}
+}
+
+// add indexes a chunk. The caller holds mu for writing.
+func (x *memIndex) add(nd newDoc) {
+	d := uint32(len(x.docs))
+	c := nd.chunk
+	ids := nd.tids
+	if ids == nil {
+		ids = make([]uint32, len(nd.terms))
+		for i := range ids {
+			ids[i] = noTerm
+		}
+	}
+	for i, t := range nd.terms {
+		tid := ids[i]
+		if tid == noTerm {
+			var ok bool
+			if tid, ok = x.termIDs[t.Token]; !ok {
+				tid = uint32(len(x.postings))
+				x.termIDs[strings.Clone(t.Token)] = tid
+				x.postings = append(x.postings, nil)
+				x.df = append(x.df, 0)
+			}
+			ids[i] = tid
+		}
+		x.postings[tid] = append(x.postings[tid], posting{doc: d, tf: t.Freq})
+		x.df[tid]++
+	}
+	x.docs = append(x.docs, doc{chunk: c, rowid: nd.rowid, family: codectx.LanguageFamily(c.Language), terms: ids})
+	x.docLen = append(x.docLen, float32(nd.length))
+	x.live++
+	x.totalLen += int64(nd.length)
+	x.bytes += int64(len(c.Body))
+	if old, ok := x.byID[c.ID]; ok {
+		// The same chunk id under another live doc cannot happen through PutFile (ids include
+		// the path), but keep the index consistent if it does.
+		x.remove(old)
+	}
+	x.byID[c.ID] = d
+	k := fileKey{c.Source, c.Path}
+	x.files[k] = append(x.files[k], d)
+	for i, s := range c.Symbols {
+		x.symbols[s.Name] = append(x.symbols[s.Name], symRef{doc: d, sym: i})
+	}
+	x.nsyms += len(c.Symbols)
+}
+
+// remove tombstones a doc. The caller holds mu for writing and fixes x.files itself.
+func (x *memIndex) remove(d uint32) {
+	dc := &x.docs[d]
+	c := dc.chunk
+	if c == nil {
+		return
+	}
+	for _, tid := range dc.terms {
+		x.df[tid]--
+		if p := x.postings[tid]; len(p) > 2*int(x.df[tid])+8 {
+			x.postings[tid] = x.compactPostings(p)
+		}
+	}
+	for _, s := range c.Symbols {
+		refs := x.symbols[s.Name]
+		refs = slices.DeleteFunc(refs, func(r symRef) bool { return r.doc == d })
+		if len(refs) == 0 {
+			delete(x.symbols, s.Name)
+		} else {
+			x.symbols[s.Name] = refs
+		}
+	}
+	x.nsyms -= len(c.Symbols)
+	if cur, ok := x.byID[c.ID]; ok && cur == d {
+		delete(x.byID, c.ID)
+	}
+	x.live--
+	x.dead++
+	x.totalLen -= int64(x.docLen[d])
+	x.bytes -= int64(len(c.Body))
+	dc.chunk = nil
+	dc.terms = nil
+}
+
+// compactPostings drops tombstoned docs from a postings list, in place.
+func (x *memIndex) compactPostings(p []posting) []posting {
+	out := p[:0]
+	for _, e := range p {
+		if x.docs[e.doc].chunk != nil {
+			out = append(out, e)
+		}
+	}
+	clear(p[len(out):])
+	return out
+}
+
+// replaceFile removes every doc of the file k and adds docs. The caller holds mu for writing.
+func (x *memIndex) replaceFile(k fileKey, docs []newDoc) {
+	x.removeFile(k)
+	for _, nd := range docs {
+		x.add(nd)
+	}
+	x.maybeRenumber()
+}
+
+func (x *memIndex) removeFile(k fileKey) {
+	for _, d := range x.files[k] {
+		x.remove(d)
+	}
+	delete(x.files, k)
+}
+
+func (x *memIndex) removeSource(source string) {
+	for k := range x.files {
+		if k.source == source {
+			x.removeFile(k)
+		}
+	}
+	x.maybeRenumber()
+}
+
+// maybeRenumber rebuilds the doc numbering without tombstones once they outnumber live docs,
+// so that slices indexed by doc do not grow without bound.
+func (x *memIndex) maybeRenumber() {
+	if x.dead < x.renumberMin || x.dead < x.live {
+		return
+	}
+	remap := make([]uint32, len(x.docs))
+	docs := make([]doc, 0, x.live)
+	docLen := make([]float32, 0, x.live)
+	for i, d := range x.docs {
+		if d.chunk == nil {
+			remap[i] = math.MaxUint32
+			continue
+		}
+		remap[i] = uint32(len(docs))
+		docs = append(docs, d)
+		docLen = append(docLen, x.docLen[i])
+	}
+	for tid, p := range x.postings {
+		out := p[:0]
+		for _, e := range p {
+			if n := remap[e.doc]; n != math.MaxUint32 {
+				out = append(out, posting{doc: n, tf: e.tf})
+			}
+		}
+		if len(out) == 0 {
+			x.postings[tid] = nil
+		} else {
+			x.postings[tid] = slices.Clip(out)
+		}
+	}
+	for id, d := range x.byID {
+		x.byID[id] = remap[d]
+	}
+	for k, ds := range x.files {
+		for i, d := range ds {
+			ds[i] = remap[d]
+		}
+		x.files[k] = ds
+	}
+	for name, refs := range x.symbols {
+		for i := range refs {
+			refs[i].doc = remap[refs[i].doc]
+		}
+		x.symbols[name] = refs
+	}
+	x.docs, x.docLen, x.dead = docs, docLen, 0
+	x.renumbers++
+}
+
+// scratch is the per-query accumulator, reused through a sync.Pool.
+type scratch struct {
+	acc     []float32
+	touched []uint32
+}
+
+type filter struct {
+	sources  []string
+	families []string
+	exSource string
+	exPath   string
+	exclude  bool
+}
+
+func newFilter(f codectx.SearchFilter) filter {
+	return filter{
+		sources: f.Sources, families: f.Families,
+		exSource: f.ExcludeSource, exPath: f.ExcludePath,
+		exclude: f.ExcludePath != "",
+	}
+}
+
+func (f *filter) pass(d *doc) bool {
+	c := d.chunk
+	if c == nil {
+		return false
+	}
+	if len(f.sources) > 0 && !slices.Contains(f.sources, c.Source) {
+		return false
+	}
+	if len(f.families) > 0 && d.family != "doc" && !slices.Contains(f.families, d.family) {
+		return false
+	}
+	if f.exclude && c.Path == f.exPath && (f.exSource == "" || c.Source == f.exSource) {
+		return false
+	}
+	return true
+}
+
+type scored struct {
+	doc   uint32
+	score float32
+}
+
+// lexical returns the k best docs for terms under BM25, best first.
+func (x *memIndex) lexical(terms []codectx.QueryTerm, f codectx.SearchFilter, k int) []codectx.Hit {
+	if k <= 0 || len(terms) == 0 {
+		return nil
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.live == 0 {
+		return nil
+	}
+	n := float64(x.live)
+	avg := float64(x.totalLen) / n
+	if avg <= 0 {
+		avg = 1
+	}
+	sc, _ := x.scratch.Get().(*scratch)
+	if sc == nil {
+		sc = &scratch{}
+	}
+	if len(sc.acc) < len(x.docs) {
+		sc.acc = make([]float32, len(x.docs)+len(x.docs)/8)
+	}
+	acc, touched := sc.acc, sc.touched[:0]
+
+	// Score = sum over terms of w * idf * tf*(k1+1) / (tf + k1*(1-b) + k1*b*len/avg).
+	c0 := float32(bm25K1 * (1 - bm25B))
+	c1 := float32(bm25K1 * bm25B / avg)
+	docLen := x.docLen
+	// Terms in more than commonTermFrac of the docs only add to docs that a rarer term
+	// found, as long as those are at least k: a doc matching only "err", "return" and "nil"
+	// does not belong in the answer, and their long postings lists cost the most.
+	type qterm struct {
+		tid uint32
+		w   float32
+	}
+	var common []qterm
+	big := x.live >= commonTermMinDocs
+	for _, qt := range terms {
+		if qt.Weight <= 0 {
+			continue
+		}
+		tid, ok := x.termIDs[qt.Token]
+		if !ok {
+			continue
+		}
+		df := float64(x.df[tid])
+		if df == 0 || (big && df*2 > n) {
+			continue
+		}
+		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+		w := float32(qt.Weight * idf * (bm25K1 + 1))
+		if big && !x.exact && df > commonTermFrac*n {
+			common = append(common, qterm{tid, w})
+			continue
+		}
+		for _, p := range x.postings[tid] {
+			d := p.doc
+			tf := float32(p.tf)
+			if acc[d] == 0 {
+				touched = append(touched, d)
+			}
+			acc[d] += w * tf / (tf + c0 + c1*docLen[d])
+		}
+	}
+	if len(touched) < k {
+		for _, qt := range common {
+			for _, p := range x.postings[qt.tid] {
+				d := p.doc
+				tf := float32(p.tf)
+				if acc[d] == 0 {
+					touched = append(touched, d)
+				}
+				acc[d] += qt.w * tf / (tf + c0 + c1*docLen[d])
+			}
+		}
+	} else if len(common) > 0 {
+		slices.Sort(touched) // postings are sorted by doc too
+		for _, qt := range common {
+			p := x.postings[qt.tid]
+			if len(touched)*8 < len(p) {
+				// Few candidates: binary search each in the rest of the list.
+				j := 0
+				for _, d := range touched {
+					j += sort.Search(len(p)-j, func(i int) bool { return p[j+i].doc >= d })
+					if j == len(p) {
+						break
+					}
+					if p[j].doc == d {
+						tf := float32(p[j].tf)
+						acc[d] += qt.w * tf / (tf + c0 + c1*docLen[d])
+					}
+				}
+				continue
+			}
+			for _, e := range p {
+				if d := e.doc; acc[d] != 0 {
+					tf := float32(e.tf)
+					acc[d] += qt.w * tf / (tf + c0 + c1*docLen[d])
+				}
+			}
+		}
+	}
+
+	// Partial sort: a min-heap of the k best that pass the filter.
+	fl := newFilter(f)
+	heap := make([]scored, 0, min(k, 1024))
+	less := func(a, b scored) bool { // a ranks below b
+		if a.score != b.score {
+			return a.score < b.score
+		}
+		return x.docs[a.doc].chunk.ID > x.docs[b.doc].chunk.ID
+	}
+	for _, d := range touched {
+		s := scored{doc: d, score: acc[d]}
+		acc[d] = 0
+		if x.docs[d].chunk == nil || (len(heap) == k && !less(heap[0], s)) || !fl.pass(&x.docs[d]) {
+			continue
+		}
+		if len(heap) < k {
+			heap = append(heap, s)
+			siftUp(heap, len(heap)-1, less)
+		} else {
+			heap[0] = s
+			siftDown(heap, 0, less)
+		}
+	}
+	sc.touched = touched[:0]
+	x.scratch.Put(sc)
+
+	slices.SortFunc(heap, func(a, b scored) int {
+		if less(b, a) {
+			return -1
+		}
+		if less(a, b) {
+			return 1
+		}
+		return 0
+	})
+	hits := make([]codectx.Hit, len(heap))
+	for i, s := range heap {
+		hits[i] = codectx.Hit{Chunk: copyChunk(x.docs[s.doc].chunk), Score: float64(s.score)}
+	}
+	return hits
+}
+
+func siftUp(h []scored, i int, less func(a, b scored) bool) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !less(h[i], h[p]) {
+			return
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+}
+
+func siftDown(h []scored, i int, less func(a, b scored) bool) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && less(h[r], h[l]) {
+			m = r
+		}
+		if !less(h[m], h[i]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+// definitions returns the chunks defining names, in the order of names and then by source,
+// path and line.
+func (x *memIndex) definitions(names []string, f codectx.SearchFilter, limit int) []codectx.Hit {
+	if limit <= 0 {
+		return nil
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	fl := newFilter(f)
+	var hits []codectx.Hit
+	seen := make(map[string]bool, len(names))
+	for _, name := range names {
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		refs := x.symbols[name]
+		start := len(hits)
+		for _, r := range refs {
+			d := &x.docs[r.doc]
+			if !fl.pass(d) {
+				continue
+			}
+			c := copyChunk(d.chunk)
+			sym := c.Symbols[r.sym]
+			hits = append(hits, codectx.Hit{Chunk: c, Symbol: &sym})
+		}
+		group := hits[start:]
+		slices.SortFunc(group, func(a, b codectx.Hit) int {
+			if c := strings.Compare(a.Source, b.Source); c != 0 {
+				return c
+			}
+			if c := strings.Compare(a.Path, b.Path); c != 0 {
+				return c
+			}
+			if a.Symbol.StartLine != b.Symbol.StartLine {
+				return a.Symbol.StartLine - b.Symbol.StartLine
+			}
+			return strings.Compare(a.Symbol.Kind, b.Symbol.Kind)
+		})
+		if len(hits) >= limit {
+			return hits[:limit]
+		}
+	}
+	return hits
+}
+
+func (x *memIndex) chunkByID(id string) (codectx.Chunk, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	d, ok := x.byID[id]
+	if !ok || x.docs[d].chunk == nil {
+		return codectx.Chunk{}, false
+	}
+	return copyChunk(x.docs[d].chunk), true
+}
+
+// copyChunk returns a copy the caller may modify without touching the index.
+func copyChunk(c *codectx.Chunk) codectx.Chunk {
+	out := *c
+	out.Symbols = slices.Clone(c.Symbols)
+	return out
+}

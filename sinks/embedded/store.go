@@ -1,0 +1,831 @@
+// Package embedded is the default codectx store: a catalog in SQLite under a data directory,
+// with the lexical index and the symbol table held in memory for queries.
+//
+// Every write is one SQLite transaction through a single writer connection. Only after it
+// commits is the in-memory index updated, so a query never sees data that a crash could lose,
+// and sees every write that returned before it started. On Open the in-memory index is
+// rebuilt from the catalog.
+package embedded
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/codectx/codectx"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// DBFile is the catalog's file name inside the data directory.
+const DBFile = "index.db"
+
+// ErrClosed is returned by every method called after Close.
+var ErrClosed = errors.New("embedded store is closed")
+
+// ErrSchemaTooNew is returned by Open for a catalog written by a newer codectx.
+var ErrSchemaTooNew = errors.New("index schema is newer than this codectx supports")
+
+// Store is the embedded store. It implements codectx.Store and codectx.Index.
+type Store struct {
+	dir  string
+	path string
+	log  *slog.Logger
+	wdb  *sql.DB // one connection: SQLite has one writer
+	rdb  *sql.DB // read pool
+	idx  *memIndex
+
+	wmu   sync.Mutex // held by the caller committing a batch: the index follows commit order
+	stmts writeStmts
+	qmu   sync.Mutex // guards queue
+	queue []*writeReq
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var (
+	_ codectx.Store = (*Store)(nil)
+	_ codectx.Index = (*Store)(nil)
+)
+
+type writeStmts struct {
+	delSymbols, delChunks, delFile, putFile, putChunk, putSymbol *sql.Stmt
+	savepoint, rollbackTo, release                               *sql.Stmt
+}
+
+func (w *writeStmts) all() []*sql.Stmt {
+	return []*sql.Stmt{w.delSymbols, w.delChunks, w.delFile, w.putFile, w.putChunk, w.putSymbol, w.savepoint, w.rollbackTo, w.release}
+}
+
+// Open opens (creating if needed) the store under dir and loads its index into memory.
+func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating data dir %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, DBFile)
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("data dir %q: '?' and '#' are not supported in the path", dir)
+	}
+	const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	wdb, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(16384)&_pragma=cache_size(-131072)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	wdb.SetConnMaxIdleTime(0)
+	s := &Store{dir: dir, path: path, log: log, wdb: wdb, idx: newMemIndex()}
+	if err := s.migrate(ctx); err != nil {
+		wdb.Close()
+		return nil, err
+	}
+	rdb, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("opening %s for reading: %w", path, err)
+	}
+	rdb.SetMaxOpenConns(4)
+	rdb.SetMaxIdleConns(4)
+	s.rdb = rdb
+	if err := s.prepareStmts(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	start := time.Now()
+	if err := s.load(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	st := s.memStats()
+	log.Info("embedded store opened", "path", path, "chunks", st.Chunks, "symbols", st.Symbols,
+		"load", time.Since(start).Round(time.Millisecond))
+	return s, nil
+}
+
+// migrate creates the schema in a new catalog and checks the version of an existing one.
+func (s *Store) migrate(ctx context.Context) error {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", s.path, err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'`).Scan(&n); err != nil {
+		return fmt.Errorf("reading schema of %s: %w", s.path, err)
+	}
+	if n == 0 {
+		if _, err := tx.ExecContext(ctx, schemaV1); err != nil {
+			return fmt.Errorf("creating schema in %s: %w", s.path, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('schema_version', ?)`, strconv.Itoa(schemaVersion)); err != nil {
+			return fmt.Errorf("recording schema version: %w", err)
+		}
+		return tx.Commit()
+	}
+	var v string
+	if err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key='schema_version'`).Scan(&v); err != nil {
+		return fmt.Errorf("reading schema version of %s: %w", s.path, err)
+	}
+	got, err := strconv.Atoi(v)
+	if err != nil {
+		return fmt.Errorf("schema version %q of %s: %w", v, s.path, err)
+	}
+	if got > schemaVersion {
+		return fmt.Errorf("%s has schema version %d, this codectx reads up to %d (upgrade codectx or use another --data-dir): %w",
+			s.path, got, schemaVersion, ErrSchemaTooNew)
+	}
+	// Versions older than schemaVersion would be upgraded here, in this transaction.
+	return tx.Commit()
+}
+
+func (s *Store) prepareStmts(ctx context.Context) error {
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&s.stmts.delSymbols, `DELETE FROM symbols WHERE source = ? AND path = ?`},
+		{&s.stmts.delChunks, `DELETE FROM chunks WHERE source = ? AND path = ?`},
+		{&s.stmts.delFile, `DELETE FROM files WHERE source = ? AND path = ?`},
+		{&s.stmts.putFile, `INSERT INTO files (source, path, blob_hash, language, size, skip) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (source, path) DO UPDATE SET blob_hash = excluded.blob_hash, language = excluded.language,
+			size = excluded.size, skip = excluded.skip`},
+		{&s.stmts.putChunk, `INSERT INTO chunks (id, source, path, language, start_line, end_line, content_hash, body, terms, length)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&s.stmts.putSymbol, `INSERT INTO symbols (name, kind, source, path, chunk_id, start_line, end_line) VALUES (?, ?, ?, ?, ?, ?, ?)`},
+		{&s.stmts.savepoint, `SAVEPOINT write_call`},
+		{&s.stmts.rollbackTo, `ROLLBACK TO write_call`},
+		{&s.stmts.release, `RELEASE write_call`},
+	} {
+		st, err := s.wdb.PrepareContext(ctx, p.sql)
+		if err != nil {
+			return fmt.Errorf("preparing %q: %w", p.sql, err)
+		}
+		*p.dst = st
+	}
+	return nil
+}
+
+// load rebuilds the in-memory index from the catalog.
+func (s *Store) load(ctx context.Context) error {
+	x := s.idx
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	rows, err := s.rdb.QueryContext(ctx, `SELECT rowid, id, source, path, language, start_line, end_line, content_hash, body, terms, length
+		FROM chunks ORDER BY rowid`)
+	if err != nil {
+		return fmt.Errorf("loading chunks: %w", err)
+	}
+	defer rows.Close()
+	intern := make(map[string]string)
+	in := func(b []byte) string {
+		if v, ok := intern[string(b)]; ok {
+			return v
+		}
+		v := string(b)
+		intern[v] = v
+		return v
+	}
+	chunks := make(map[string]*codectx.Chunk)
+	var (
+		id, source, path, lang, hash []byte
+		body                         string
+		blob                         []byte
+		terms                        []codectx.Term
+		nd                           newDoc
+	)
+	for rows.Next() {
+		c := &codectx.Chunk{}
+		if err := rows.Scan(&nd.rowid, &id, &source, &path, &lang, &c.StartLine, &c.EndLine, &hash, &body, &blob, &nd.length); err != nil {
+			return fmt.Errorf("loading chunks: %w", err)
+		}
+		c.ID, c.Source, c.Path, c.Language, c.ContentHash, c.Body = string(id), in(source), in(path), in(lang), string(hash), body
+		terms = terms[:0]
+		if err := decodeTerms(blob, func(tok []byte, f uint32) {
+			terms = append(terms, codectx.Term{Token: string(tok), Freq: f})
+		}); err != nil {
+			return fmt.Errorf("loading chunk %s: %w", c.ID, err)
+		}
+		nd.chunk, nd.terms = c, terms
+		chunks[c.ID] = c
+		x.add(nd)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("loading chunks: %w", err)
+	}
+	rows.Close()
+
+	// Symbols attach to their chunk in rowid order, which is the order they were written in.
+	srows, err := s.rdb.QueryContext(ctx, `SELECT name, kind, chunk_id, start_line, end_line FROM symbols ORDER BY rowid`)
+	if err != nil {
+		return fmt.Errorf("loading symbols: %w", err)
+	}
+	defer srows.Close()
+	for srows.Next() {
+		var sym codectx.Symbol
+		var kind []byte
+		if err := srows.Scan(&sym.Name, &kind, &id, &sym.StartLine, &sym.EndLine); err != nil {
+			return fmt.Errorf("loading symbols: %w", err)
+		}
+		sym.Kind = in(kind)
+		c := chunks[string(id)]
+		if c == nil {
+			continue
+		}
+		d := x.byID[c.ID]
+		x.symbols[sym.Name] = append(x.symbols[sym.Name], symRef{doc: d, sym: len(c.Symbols)})
+		c.Symbols = append(c.Symbols, sym)
+		x.nsyms++
+	}
+	return srows.Err()
+}
+
+// Close closes the catalog. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+		s.closed.Store(true)
+		var errs []error
+		for _, st := range s.stmts.all() {
+			if st != nil {
+				errs = append(errs, st.Close())
+			}
+		}
+		if s.rdb != nil {
+			errs = append(errs, s.rdb.Close())
+		}
+		errs = append(errs, s.wdb.Close())
+		if err := errors.Join(errs...); err != nil {
+			s.closeErr = fmt.Errorf("closing %s: %w", s.path, err)
+		}
+	})
+	return s.closeErr
+}
+
+// preparedChunk is a chunk with its encoded terms, built before taking the write lock.
+type preparedChunk struct {
+	chunk  *codectx.Chunk
+	terms  []codectx.Term
+	blob   []byte
+	tids   []uint32
+	length int
+}
+
+// prepareFile checks f and builds the rows to write. Chunk ids and content hashes left empty
+// are derived; chunks repeating an id are dropped.
+func prepareFile(f codectx.File) ([]preparedChunk, error) {
+	if f.Source == "" || f.Path == "" {
+		return nil, codectx.Permanent(fmt.Errorf("file needs a source and a path (source %q, path %q)", f.Source, f.Path))
+	}
+	out := make([]preparedChunk, 0, len(f.Chunks))
+	seen := make(map[string]bool, len(f.Chunks))
+	for i := range f.Chunks {
+		ic := &f.Chunks[i]
+		c := ic.Chunk
+		c.Source, c.Path = f.Source, f.Path
+		if c.Language == "" {
+			c.Language = f.Language
+		}
+		if c.ContentHash == "" {
+			c.ContentHash = codectx.ContentHash([]byte(c.Body))
+		}
+		if c.ID == "" {
+			c.ID = codectx.ChunkID(c.Source, c.Path, c.StartLine, c.EndLine, c.ContentHash)
+		}
+		if seen[c.ID] {
+			continue
+		}
+		seen[c.ID] = true
+		c.Symbols = append([]codectx.Symbol(nil), c.Symbols...)
+		terms := ic.Terms
+		if !sort.SliceIsSorted(terms, func(a, b int) bool { return terms[a].Token < terms[b].Token }) {
+			terms = append([]codectx.Term(nil), terms...)
+			sort.Slice(terms, func(a, b int) bool { return terms[a].Token < terms[b].Token })
+		}
+		out = append(out, preparedChunk{chunk: &c, terms: terms, blob: encodeTerms(nil, terms), length: ic.Length})
+	}
+	return out, nil
+}
+
+// writeReq is one write call waiting for its transaction.
+type writeReq struct {
+	what  string
+	fn    func(tx *sql.Tx) error
+	apply func(x *memIndex)
+	err   error
+	done  bool
+}
+
+// maxBatch caps how many concurrent write calls share one transaction.
+const maxBatch = 256
+
+// write runs fn inside a write transaction and, once it has committed, apply on the in-memory
+// index; it returns after both. Concurrent calls are committed together (group commit): the
+// caller that gets the writer lock commits every call queued so far, each in its own savepoint
+// so that one failing call does not undo the others.
+func (s *Store) write(ctx context.Context, what string, fn func(tx *sql.Tx) error, apply func(x *memIndex)) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	req := &writeReq{what: what, fn: fn, apply: apply}
+	s.qmu.Lock()
+	s.queue = append(s.queue, req)
+	s.qmu.Unlock()
+
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	for !req.done {
+		s.qmu.Lock()
+		n := min(len(s.queue), maxBatch)
+		batch := s.queue[:n:n]
+		s.queue = s.queue[n:]
+		s.qmu.Unlock()
+		s.commit(batch)
+	}
+	return req.err
+}
+
+// commit writes a batch of requests in one transaction. The caller holds wmu.
+func (s *Store) commit(batch []*writeReq) {
+	defer func() {
+		for _, r := range batch {
+			r.done = true
+		}
+	}()
+	fail := func(err error) {
+		for _, r := range batch {
+			if r.err == nil {
+				r.err = fmt.Errorf("%s: %w", r.what, err)
+			}
+		}
+	}
+	if s.closed.Load() {
+		fail(ErrClosed)
+		return
+	}
+	// Statements run without the callers' contexts: modernc watches a cancellable context
+	// with a goroutine per statement, and a transaction here takes milliseconds.
+	bg := context.Background()
+	tx, err := s.wdb.BeginTx(bg, nil)
+	if err != nil {
+		fail(fmt.Errorf("begin: %w", err))
+		return
+	}
+	ok := 0
+	for _, r := range batch {
+		if len(batch) == 1 {
+			r.err = r.fn(tx)
+		} else {
+			if _, err := tx.StmtContext(bg, s.stmts.savepoint).ExecContext(bg); err != nil {
+				tx.Rollback()
+				fail(fmt.Errorf("savepoint: %w", err))
+				return
+			}
+			r.err = r.fn(tx)
+			if r.err != nil {
+				if _, err := tx.StmtContext(bg, s.stmts.rollbackTo).ExecContext(bg); err != nil {
+					tx.Rollback()
+					fail(fmt.Errorf("rolling back to savepoint: %w", err))
+					return
+				}
+			}
+			if _, err := tx.StmtContext(bg, s.stmts.release).ExecContext(bg); err != nil {
+				tx.Rollback()
+				fail(fmt.Errorf("releasing savepoint: %w", err))
+				return
+			}
+		}
+		if r.err != nil {
+			r.err = fmt.Errorf("%s: %w", r.what, r.err)
+		} else {
+			ok++
+		}
+	}
+	if ok == 0 {
+		tx.Rollback()
+		return
+	}
+	if err := tx.Commit(); err != nil {
+		fail(fmt.Errorf("commit: %w", err))
+		return
+	}
+	s.idx.mu.Lock()
+	for _, r := range batch {
+		if r.err == nil && r.apply != nil {
+			r.apply(s.idx)
+		}
+	}
+	s.idx.mu.Unlock()
+}
+
+func (s *Store) deleteFileTx(tx *sql.Tx, source, path string) error {
+	bg := context.Background()
+	for _, st := range []*sql.Stmt{s.stmts.delSymbols, s.stmts.delChunks, s.stmts.delFile} {
+		if _, err := tx.StmtContext(bg, st).ExecContext(bg, source, path); err != nil {
+			return fmt.Errorf("deleting %s/%s: %w", source, path, err)
+		}
+	}
+	return nil
+}
+
+// putFileTx replaces the rows of f.Path by f and returns the docs for the in-memory index.
+func (s *Store) putFileTx(tx *sql.Tx, f *codectx.File, chunks []preparedChunk) ([]newDoc, error) {
+	bg := context.Background()
+	if _, err := tx.StmtContext(bg, s.stmts.delSymbols).ExecContext(bg, f.Source, f.Path); err != nil {
+		return nil, fmt.Errorf("deleting old symbols of %s: %w", f.Path, err)
+	}
+	if _, err := tx.StmtContext(bg, s.stmts.delChunks).ExecContext(bg, f.Source, f.Path); err != nil {
+		return nil, fmt.Errorf("deleting old chunks of %s: %w", f.Path, err)
+	}
+	if _, err := tx.StmtContext(bg, s.stmts.putFile).ExecContext(bg, f.Source, f.Path, f.BlobHash, f.Language, f.Size, f.Skip); err != nil {
+		return nil, fmt.Errorf("writing file %s: %w", f.Path, err)
+	}
+	putChunk := tx.StmtContext(bg, s.stmts.putChunk)
+	putSymbol := tx.StmtContext(bg, s.stmts.putSymbol)
+	docs := make([]newDoc, 0, len(chunks))
+	for _, pc := range chunks {
+		c := pc.chunk
+		res, err := putChunk.ExecContext(bg, c.ID, c.Source, c.Path, c.Language, c.StartLine, c.EndLine, c.ContentHash, c.Body, pc.blob, pc.length)
+		if err != nil {
+			return nil, fmt.Errorf("writing chunk %s:%d-%d: %w", c.Path, c.StartLine, c.EndLine, err)
+		}
+		rowid, err := res.LastInsertId()
+		if err != nil {
+			return nil, fmt.Errorf("writing chunk %s:%d-%d: %w", c.Path, c.StartLine, c.EndLine, err)
+		}
+		for _, sym := range c.Symbols {
+			if _, err := putSymbol.ExecContext(bg, sym.Name, sym.Kind, c.Source, c.Path, c.ID, sym.StartLine, sym.EndLine); err != nil {
+				return nil, fmt.Errorf("writing symbol %s of %s: %w", sym.Name, c.Path, err)
+			}
+		}
+		docs = append(docs, newDoc{chunk: c, rowid: rowid, terms: pc.terms, tids: pc.tids, length: pc.length})
+	}
+	return docs, nil
+}
+
+// prepare builds the rows of f and resolves its term ids, before taking the writer lock.
+func (s *Store) prepare(f codectx.File) ([]preparedChunk, error) {
+	chunks, err := prepareFile(f)
+	if err != nil {
+		return nil, err
+	}
+	for i := range chunks {
+		chunks[i].tids = s.idx.resolveTerms(chunks[i].terms)
+	}
+	return chunks, nil
+}
+
+// PutFile replaces everything stored for (f.Source, f.Path) with f, in one transaction.
+func (s *Store) PutFile(ctx context.Context, f codectx.File) error {
+	chunks, err := s.prepare(f)
+	if err != nil {
+		return err
+	}
+	var docs []newDoc
+	return s.write(ctx, "putting "+f.Source+"/"+f.Path, func(tx *sql.Tx) error {
+		docs, err = s.putFileTx(tx, &f, chunks)
+		return err
+	}, func(x *memIndex) {
+		x.replaceFile(fileKey{f.Source, f.Path}, docs)
+	})
+}
+
+// DeleteFile removes a file, its chunks and symbols. An unknown file is not an error.
+func (s *Store) DeleteFile(ctx context.Context, source, path string) error {
+	return s.write(ctx, "deleting "+source+"/"+path, func(tx *sql.Tx) error {
+		return s.deleteFileTx(tx, source, path)
+	}, func(x *memIndex) {
+		x.replaceFile(fileKey{source, path}, nil)
+	})
+}
+
+// RenameFile removes oldPath and stores f, in one transaction.
+func (s *Store) RenameFile(ctx context.Context, oldPath string, f codectx.File) error {
+	chunks, err := s.prepare(f)
+	if err != nil {
+		return err
+	}
+	var docs []newDoc
+	return s.write(ctx, "renaming "+f.Source+"/"+oldPath+" to "+f.Path, func(tx *sql.Tx) error {
+		if oldPath != f.Path {
+			if err := s.deleteFileTx(tx, f.Source, oldPath); err != nil {
+				return err
+			}
+		}
+		docs, err = s.putFileTx(tx, &f, chunks)
+		return err
+	}, func(x *memIndex) {
+		x.removeFile(fileKey{f.Source, oldPath})
+		x.replaceFile(fileKey{f.Source, f.Path}, docs)
+	})
+}
+
+// Files lists what is stored for a source, by path.
+func (s *Store) Files(ctx context.Context, source string) (map[string]codectx.FileState, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT path, blob_hash, skip FROM files WHERE source = ?`, source)
+	if err != nil {
+		return nil, fmt.Errorf("listing files of %s: %w", source, err)
+	}
+	defer rows.Close()
+	out := make(map[string]codectx.FileState)
+	for rows.Next() {
+		var p string
+		var st codectx.FileState
+		if err := rows.Scan(&p, &st.BlobHash, &st.Skip); err != nil {
+			return nil, fmt.Errorf("listing files of %s: %w", source, err)
+		}
+		out[p] = st
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing files of %s: %w", source, err)
+	}
+	return out, nil
+}
+
+// SourceState returns the sync state of a source (the zero value for an unknown source).
+func (s *Store) SourceState(ctx context.Context, source string) (codectx.SourceState, error) {
+	if s.closed.Load() {
+		return codectx.SourceState{}, ErrClosed
+	}
+	var st codectx.SourceState
+	err := s.rdb.QueryRowContext(ctx, `SELECT cursor, pending, ref FROM sources WHERE name = ?`, source).Scan(&st.Cursor, &st.Pending, &st.Ref)
+	if errors.Is(err, sql.ErrNoRows) {
+		return codectx.SourceState{}, nil
+	}
+	if err != nil {
+		return codectx.SourceState{}, fmt.Errorf("reading state of %s: %w", source, err)
+	}
+	return st, nil
+}
+
+// SetSourceState records the sync state of a source.
+func (s *Store) SetSourceState(ctx context.Context, source string, st codectx.SourceState) error {
+	return s.write(ctx, "setting state of "+source, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO sources (name, cursor, pending, ref) VALUES (?, ?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor, pending = excluded.pending, ref = excluded.ref`,
+			source, st.Cursor, st.Pending, st.Ref)
+		return err
+	}, nil)
+}
+
+// DropSource removes every file, chunk and symbol of a source and its state. Its runs stay.
+func (s *Store) DropSource(ctx context.Context, source string) error {
+	return s.write(ctx, "dropping source "+source, func(tx *sql.Tx) error {
+		for _, q := range []string{
+			`DELETE FROM symbols WHERE source = ?`,
+			`DELETE FROM chunks WHERE source = ?`,
+			`DELETE FROM files WHERE source = ?`,
+			`DELETE FROM sources WHERE name = ?`,
+		} {
+			if _, err := tx.Exec(q, source); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, func(x *memIndex) { x.removeSource(source) })
+}
+
+// Sources lists the sources that have state or files, sorted.
+func (s *Store) Sources(ctx context.Context) ([]string, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT name FROM sources UNION SELECT DISTINCT source FROM files ORDER BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("listing sources: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("listing sources: %w", err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// PutRun records a sync run. Writing a run with the same ID again replaces it.
+func (s *Store) PutRun(ctx context.Context, r codectx.Run) error {
+	if r.ID == "" {
+		return codectx.Permanent(errors.New("putting run: empty id"))
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encoding run %s: %w", r.ID, err)
+	}
+	return s.write(ctx, "putting run "+r.ID, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO runs (id, source, started_at, json) VALUES (?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET source = excluded.source, started_at = excluded.started_at, json = excluded.json`,
+			r.ID, r.Source, r.StartedAt, string(b))
+		return err
+	}, nil)
+}
+
+// Runs returns the latest runs of a source (of every source when source is ""), newest first.
+// limit <= 0 means no limit.
+func (s *Store) Runs(ctx context.Context, source string, limit int) ([]codectx.Run, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	if limit <= 0 {
+		limit = -1
+	}
+	q := `SELECT json FROM runs WHERE source = ? ORDER BY started_at DESC, id DESC LIMIT ?`
+	args := []any{source, limit}
+	if source == "" {
+		q = `SELECT json FROM runs ORDER BY started_at DESC, id DESC LIMIT ?`
+		args = args[1:]
+	}
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing runs: %w", err)
+	}
+	defer rows.Close()
+	var out []codectx.Run
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, fmt.Errorf("listing runs: %w", err)
+		}
+		var r codectx.Run
+		if err := json.Unmarshal(b, &r); err != nil {
+			return nil, fmt.Errorf("decoding run: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// PutDeadLetter records an event set aside. Writing one with the same ID again replaces it.
+func (s *Store) PutDeadLetter(ctx context.Context, d codectx.DeadLetter) error {
+	if d.ID == "" {
+		return codectx.Permanent(errors.New("putting dead letter: empty id"))
+	}
+	return s.write(ctx, "putting dead letter "+d.ID, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO dead_letters (id, topic, payload, error, at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET topic = excluded.topic, payload = excluded.payload, error = excluded.error, at = excluded.at`,
+			d.ID, d.Topic, d.Payload, d.Error, d.At)
+		return err
+	}, nil)
+}
+
+// DeadLetters returns the latest dead letters, newest first. limit <= 0 means no limit.
+func (s *Store) DeadLetters(ctx context.Context, limit int) ([]codectx.DeadLetter, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, topic, payload, error, at FROM dead_letters ORDER BY at DESC, id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("listing dead letters: %w", err)
+	}
+	defer rows.Close()
+	var out []codectx.DeadLetter
+	for rows.Next() {
+		var d codectx.DeadLetter
+		if err := rows.Scan(&d.ID, &d.Topic, &d.Payload, &d.Error, &d.At); err != nil {
+			return nil, fmt.Errorf("listing dead letters: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Lexical returns the k best chunks under BM25 (k1 1.2, b 0.75) for the query terms.
+func (s *Store) Lexical(ctx context.Context, terms []codectx.QueryTerm, f codectx.SearchFilter, k int) ([]codectx.Hit, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.idx.lexical(terms, f, k), nil
+}
+
+// Definitions returns chunks defining any of names, at most limit of them: in the order of
+// names, then by source, path and line.
+func (s *Store) Definitions(ctx context.Context, names []string, f codectx.SearchFilter, limit int) ([]codectx.Hit, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.idx.definitions(names, f, limit), nil
+}
+
+func (s *Store) memStats() codectx.IndexStats {
+	x := s.idx
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return codectx.IndexStats{Chunks: x.live, Symbols: x.nsyms, Bytes: x.bytes}
+}
+
+// Stats reports the index's size. Bytes is the total size of the chunk bodies.
+func (s *Store) Stats(ctx context.Context) (codectx.IndexStats, error) {
+	if s.closed.Load() {
+		return codectx.IndexStats{}, ErrClosed
+	}
+	st := s.memStats()
+	if err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM files`).Scan(&st.Files); err != nil {
+		return st, fmt.Errorf("counting files: %w", err)
+	}
+	if err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT name FROM sources UNION SELECT DISTINCT source FROM files)`).Scan(&st.Sources); err != nil {
+		return st, fmt.Errorf("counting sources: %w", err)
+	}
+	return st, nil
+}
+
+// Chunks returns every chunk of a source from the catalog, bodies and symbols included,
+// sorted by path and start line.
+func (s *Store) Chunks(ctx context.Context, source string) ([]codectx.Chunk, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	syms := make(map[string][]codectx.Symbol)
+	srows, err := s.rdb.QueryContext(ctx, `SELECT chunk_id, name, kind, start_line, end_line FROM symbols WHERE source = ? ORDER BY rowid`, source)
+	if err != nil {
+		return nil, fmt.Errorf("listing symbols of %s: %w", source, err)
+	}
+	for srows.Next() {
+		var id string
+		var sym codectx.Symbol
+		if err := srows.Scan(&id, &sym.Name, &sym.Kind, &sym.StartLine, &sym.EndLine); err != nil {
+			srows.Close()
+			return nil, fmt.Errorf("listing symbols of %s: %w", source, err)
+		}
+		syms[id] = append(syms[id], sym)
+	}
+	srows.Close()
+	if err := srows.Err(); err != nil {
+		return nil, fmt.Errorf("listing symbols of %s: %w", source, err)
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, source, path, language, start_line, end_line, content_hash, body
+		FROM chunks WHERE source = ? ORDER BY path, start_line, end_line, id`, source)
+	if err != nil {
+		return nil, fmt.Errorf("listing chunks of %s: %w", source, err)
+	}
+	defer rows.Close()
+	var out []codectx.Chunk
+	for rows.Next() {
+		var c codectx.Chunk
+		if err := rows.Scan(&c.ID, &c.Source, &c.Path, &c.Language, &c.StartLine, &c.EndLine, &c.ContentHash, &c.Body); err != nil {
+			return nil, fmt.Errorf("listing chunks of %s: %w", source, err)
+		}
+		c.Symbols = syms[c.ID]
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ChunkByID returns one chunk; the error wraps codectx.ErrNotFound for an unknown id.
+func (s *Store) ChunkByID(ctx context.Context, id string) (codectx.Chunk, error) {
+	if s.closed.Load() {
+		return codectx.Chunk{}, ErrClosed
+	}
+	c, ok := s.idx.chunkByID(id)
+	if !ok {
+		return codectx.Chunk{}, fmt.Errorf("chunk %s: %w", id, codectx.ErrNotFound)
+	}
+	return c, nil
+}
+
+// SizeOnDisk returns the bytes used by the catalog files (database, WAL and shared memory).
+func (s *Store) SizeOnDisk() (int64, error) {
+	var total int64
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		fi, err := os.Stat(s.path + suffix)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("size of %s: %w", s.path+suffix, err)
+		}
+		total += fi.Size()
+	}
+	return total, nil
+}
