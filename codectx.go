@@ -188,6 +188,9 @@ type SearchFilter struct {
 	Families []string
 	// Exclude drops one file from the results.
 	ExcludeSource, ExcludePath string
+	// Near is a path whose directory is preferred where a limit cuts results (usually the
+	// cursor's file).
+	Near string
 }
 
 // QueryTerm is a token of a lexical query with its weight in the query.
@@ -207,7 +210,9 @@ type Hit struct {
 // Index answers the retrieval service's queries. Methods are safe for concurrent use and see
 // every write that returned before the call.
 type Index interface {
-	// Definitions returns chunks defining any of names, at most limit of them.
+	// Definitions returns the chunks defining each of names: for every name at most limit
+	// definitions, those in the directory of f.Near first. Hits carry the matching Symbol; their
+	// Chunk.Symbols may be left empty.
 	Definitions(ctx context.Context, names []string, f SearchFilter, limit int) ([]Hit, error)
 	// Lexical returns the k best chunks under BM25 for the query terms.
 	Lexical(ctx context.Context, terms []QueryTerm, f SearchFilter, k int) ([]Hit, error)

@@ -19,7 +19,7 @@ type Options struct {
 
 // New returns a chunker that dispatches on the language: code languages (see code.Supports)
 // to the tree-sitter chunker, markdown to the heading chunker, anything else to line windows.
-// An empty language is guessed from the path.
+// An empty language is guessed from the path. Chunks carry the normalised language id.
 func New(opts Options) codectx.Chunker {
 	return &dispatcher{
 		code:     code.New(code.Options{TargetChars: opts.TargetChars}),
@@ -40,12 +40,13 @@ func (d *dispatcher) Chunk(path, language string, content []byte) ([]codectx.Chu
 	if language == "" {
 		language = codectx.LanguageForPath(path)
 	}
+	// Chunks carry the normalised id ("golang" becomes "go").
 	switch lang := codectx.NormalizeLanguage(language); {
 	case code.Supports(lang):
-		return d.code.Chunk(path, language, content)
+		return d.code.Chunk(path, lang, content)
 	case lang == codectx.LangMarkdown:
-		return d.markdown.Chunk(path, language, content)
+		return d.markdown.Chunk(path, lang, content)
 	default:
-		return d.text.Chunk(path, language, content)
+		return d.text.Chunk(path, lang, content)
 	}
 }

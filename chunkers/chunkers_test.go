@@ -44,7 +44,7 @@ func TestDispatch(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s (%q): %v", tc.file, tc.language, err)
 		}
-		lang := tc.language
+		lang := codectx.NormalizeLanguage(tc.language)
 		if lang == "" {
 			lang = codectx.LanguageForPath(tc.file)
 		}

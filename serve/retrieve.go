@@ -89,8 +89,8 @@ type Retriever struct {
 const (
 	prefixLinesForQuery = 20
 	suffixLinesForQuery = 10
-	maxIdentifiers      = 48
-	definitionLimit     = 256
+	maxIdentifiers      = 32
+	definitionsPerName  = 8
 	lexicalK            = 24
 	weightDefinition    = 1.0
 	weightLexical       = 0.45
@@ -114,9 +114,13 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 	prefixTail := lastLines(req.Prefix, prefixLinesForQuery)
 	suffixHead := firstLines(req.Suffix, suffixLinesForQuery)
 
-	cands := map[string]*candidate{}
+	type spanKey struct {
+		source, path string
+		start, end   int
+	}
+	cands := map[spanKey]*candidate{}
 	add := func(c codectx.Chunk, start, end int, body string, score float64, signal string) {
-		key := fmt.Sprintf("%s\x00%s\x00%d\x00%d", c.Source, c.Path, start, end)
+		key := spanKey{c.Source, c.Path, start, end}
 		if cd, ok := cands[key]; ok {
 			cd.score += score
 			cd.signals = append(cd.signals, signal)
@@ -251,7 +255,8 @@ func (r *Retriever) definitions(ctx context.Context, req ContextRequest, prefixT
 	if len(names) == 0 {
 		return nil
 	}
-	hits, err := r.Index.Definitions(ctx, names, f, definitionLimit)
+	f.Near = req.Filepath
+	hits, err := r.Index.Definitions(ctx, names, f, definitionsPerName)
 	if err != nil {
 		return err
 	}
@@ -282,8 +287,8 @@ func (r *Retriever) definitions(ctx context.Context, req ContextRequest, prefixT
 				score *= 1.2
 			}
 		}
-		start, end, body := span(h.Chunk, s.StartLine, s.EndLine)
-		add(h.Chunk, start, end, body, score, "symbol:"+s.Name)
+		start, end := clampSpan(h.Chunk, s.StartLine, s.EndLine)
+		add(h.Chunk, start, end, "", score, "symbol:"+s.Name) // the body is cut when packed
 	}
 	return nil
 }
@@ -313,26 +318,42 @@ func (r *Retriever) lexical(ctx context.Context, text string, f codectx.SearchFi
 	return nil
 }
 
-// span cuts the lines start..end out of a chunk, clamped to the chunk.
-func span(c codectx.Chunk, start, end int) (int, int, string) {
-	if start < c.StartLine {
+// clampSpan limits the lines start..end to the chunk.
+func clampSpan(c codectx.Chunk, start, end int) (int, int) {
+	if start < c.StartLine || start > c.EndLine {
 		start = c.StartLine
 	}
 	if end > c.EndLine || end < start {
 		end = c.EndLine
 	}
+	return start, end
+}
+
+// spanBody cuts the lines start..end (within the chunk) out of its body.
+func spanBody(c codectx.Chunk, start, end int) string {
 	if start == c.StartLine && end == c.EndLine {
-		return start, end, c.Body
+		return c.Body
 	}
-	lines := strings.SplitAfter(c.Body, "\n")
-	from, to := start-c.StartLine, end-c.StartLine+1
-	if to > len(lines) {
-		to = len(lines)
-	}
+	body := c.Body
+	from := lineOffset(body, start-c.StartLine)
+	to := lineOffset(body, end-c.StartLine+1)
 	if from >= to {
-		return c.StartLine, c.EndLine, c.Body
+		return c.Body
 	}
-	return start, end, strings.TrimSuffix(strings.Join(lines[from:to], ""), "\n")
+	return strings.TrimSuffix(body[from:to], "\n")
+}
+
+// lineOffset returns the byte offset where line n (0-based) of s starts, or len(s).
+func lineOffset(s string, n int) int {
+	off := 0
+	for ; n > 0; n-- {
+		i := strings.IndexByte(s[off:], '\n')
+		if i < 0 {
+			return len(s)
+		}
+		off += i + 1
+	}
+	return off
 }
 
 // pack takes candidates best first, drops spans that overlap a better one in the same file,
@@ -362,6 +383,9 @@ func pack(list []*candidate, maxSnippets, maxChars int) []Snippet {
 			continue
 		}
 		body, end := c.body, c.endLine
+		if body == "" {
+			body = spanBody(c.chunk, c.startLine, c.endLine)
+		}
 		if len(body) > left {
 			body, end = cutLines(body, c.startLine, left)
 			if len(body) < 40 {

@@ -103,6 +103,9 @@ func (c *Chunker) Chunk(path, language string, content []byte) ([]codectx.Chunk,
 type piece struct {
 	start, end int // 1-based, inclusive, both non-blank
 	glue       bool
+	// split marks the first piece of a node too large for one chunk: it starts a new chunk, so
+	// that a large class or function does not begin at the tail of an unrelated one.
+	split bool
 }
 
 type walker struct {
@@ -165,8 +168,13 @@ func (w *walker) flatten(cur *sitter.TreeCursor, depth int) {
 		if s, e, ok := w.span(n); ok {
 			// A node on one line cannot be split further, however large.
 			if e > s && w.lines.Size(s, e) > w.c.max && depth < maxDepth && cur.GoToFirstChild() {
+				first := len(w.pieces)
 				w.flatten(cur, depth+1)
 				cur.GoToParent()
+				// A body ("{" ...) continues its definition's header rather than starting anew.
+				if first < len(w.pieces) && cur.CurrentFieldName() != "body" {
+					w.pieces[first].split = true
+				}
 			} else {
 				w.pieces = append(w.pieces, piece{start: s, end: e, glue: w.l.infoOf(n.Symbol()).glue})
 			}
@@ -195,11 +203,13 @@ func (w *walker) pack() []lineSpan {
 					prev.end = p.end
 				}
 				prev.glue = prev.glue && p.glue
+				prev.split = prev.split || p.split
 				continue
 			}
 			if prev.glue && p.start == prev.end+1 && ls.Size(prev.start, p.end) <= w.c.max {
 				prev.end = p.end
 				prev.glue = p.glue
+				prev.split = prev.split || p.split
 				continue
 			}
 		}
@@ -248,14 +258,21 @@ func (w *walker) pack() []lineSpan {
 			continue
 		}
 		if open {
-			// A tiny piece (a closing brace, a one-line function) may push a chunk past the
-			// target, once, rather than stand alone.
 			joined := ls.Size(cur.start, p.end)
-			if joined <= w.c.target {
+			tiny := w.c.target / 8
+			switch {
+			case ls.Size(cur.start, cur.end) < tiny && joined <= w.c.max:
+				// A tiny chunk (a lone header or brace) joins what follows.
 				cur.end = p.end
 				continue
-			}
-			if size < w.c.target/8 && !stretched && joined <= w.c.max {
+			case p.split:
+				// A large definition starts its own chunk.
+			case joined <= w.c.target:
+				cur.end = p.end
+				continue
+			case size < tiny && !stretched && joined <= w.c.max:
+				// A tiny piece (a closing brace, a one-line function) may push a chunk past
+				// the target, once, rather than stand alone.
 				cur.end, stretched = p.end, true
 				continue
 			}

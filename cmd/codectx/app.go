@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -32,6 +34,10 @@ type app struct {
 	sources  []codectx.Source
 	pipe     *pipeline.Pipeline
 	registry *prometheus.Registry
+
+	namesMu sync.Mutex
+	names   []string
+	namesAt time.Time
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
@@ -158,18 +164,39 @@ func isRemote(u string) bool {
 // retriever builds the ranking service over the app's store.
 func (a *app) retriever() *serve.Retriever {
 	return &serve.Retriever{
-		Index: a.store,
-		Sources: func() []string {
-			names, err := a.store.Sources(context.Background())
-			if err != nil {
-				a.log.Error("listing sources", "err", err)
-			}
-			return names
-		},
+		Index:       a.store,
+		Sources:     a.sourceNames,
 		Query:       lexical.Query,
 		Identifiers: lexical.Identifiers,
 		Log:         a.log,
 	}
+}
+
+// sourceNames lists the sources a request may name: those configured and those with data in
+// the store. The store's list is cached for a second, since every request asks.
+func (a *app) sourceNames() []string {
+	a.namesMu.Lock()
+	defer a.namesMu.Unlock()
+	if a.names != nil && time.Since(a.namesAt) < time.Second {
+		return a.names
+	}
+	names, err := a.store.Sources(context.Background())
+	if err != nil {
+		a.log.Error("listing sources", "err", err)
+	}
+	seen := map[string]bool{}
+	for _, n := range names {
+		seen[n] = true
+	}
+	if a.pipe != nil {
+		for _, n := range a.pipe.SourceNames() {
+			if !seen[n] {
+				names = append(names, n)
+			}
+		}
+	}
+	a.names, a.namesAt = names, time.Now()
+	return names
 }
 
 // Close closes the pipeline, the sources and the store, in that order. It is safe on a

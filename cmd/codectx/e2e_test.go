@@ -291,9 +291,10 @@ func TestContextOnGoSource(t *testing.T) {
 	}
 	waitReady(t, base)
 
-	pkgs := []string{"strconv", "bufio", "encoding/json", "net/url", "go/scanner", "text/template", "regexp/syntax", "compress/flate"}
+	pkgs := []string{"strconv", "bufio", "encoding/json", "net/url", "go/scanner", "text/template", "regexp/syntax",
+		"compress/flate", "fmt", "net/http", "go/types", "time", "math/big", "archive/tar", "image/png", "crypto/tls"}
 	sites := crossFileCalls(t, repo, pkgs)
-	if len(sites) < 6 {
+	if len(sites) < 10 {
 		t.Fatalf("found only %d cross-file call sites in %v", len(sites), pkgs)
 	}
 	for _, s := range sites {

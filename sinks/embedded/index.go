@@ -2,8 +2,8 @@ package embedded
 
 import (
 	"math"
+	"path"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -16,10 +16,21 @@ const (
 	bm25B  = 0.75
 )
 
-// commonTermMinDocs is the corpus size from which query terms found in more than half of the
-// live documents are skipped: they cost the most postings and move the ranking the least. In
-// small corpora every term still counts.
+// commonTermMinDocs is the corpus size from which the pruning of common query terms below
+// (maxTermFrac, commonTermFrac) applies. In small corpora every term counts.
 const commonTermMinDocs = 1000
+
+// maxQueryTerms is how many of a query's terms are scored: those weighing most (query
+// frequency times idf).
+const maxQueryTerms = 64
+
+// maxTermFrac: in a large corpus, query terms found in more than this share of the docs are
+// left out (their idf is low and their postings are the longest).
+const maxTermFrac = 0.2
+
+// maxCommonTerms caps the common terms (see commonTermFrac) a query re-ranks with; the
+// heaviest are kept, since query terms are sorted by weight when there are many.
+const maxCommonTerms = 8
 
 // commonTermFrac is the document frequency (as a fraction of live docs) above which a query
 // term only scores docs that rarer query terms found.
@@ -155,6 +166,18 @@ func (x *memIndex) add(nd newDoc) {
 		x.symbols[s.Name] = append(x.symbols[s.Name], symRef{doc: d, sym: i})
 	}
 	x.nsyms += len(c.Symbols)
+}
+
+// termID returns the id of tok, creating it if needed. The caller holds mu for writing.
+func (x *memIndex) termID(tok []byte) uint32 {
+	if tid, ok := x.termIDs[string(tok)]; ok {
+		return tid
+	}
+	tid := uint32(len(x.postings))
+	x.termIDs[string(tok)] = tid
+	x.postings = append(x.postings, nil)
+	x.df = append(x.df, 0)
+	return tid
 }
 
 // remove tombstones a doc. The caller holds mu for writing and fixes x.files itself.
@@ -357,8 +380,12 @@ func (x *memIndex) lexical(terms []codectx.QueryTerm, f codectx.SearchFilter, k 
 		tid uint32
 		w   float32
 	}
-	var common []qterm
 	big := x.live >= commonTermMinDocs
+	type cand struct {
+		qterm
+		df float64
+	}
+	cands := make([]cand, 0, len(terms))
 	for _, qt := range terms {
 		if qt.Weight <= 0 {
 			continue
@@ -368,16 +395,36 @@ func (x *memIndex) lexical(terms []codectx.QueryTerm, f codectx.SearchFilter, k 
 			continue
 		}
 		df := float64(x.df[tid])
-		if df == 0 || (big && df*2 > n) {
+		if df == 0 || (big && df > maxTermFrac*n) {
 			continue
 		}
 		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-		w := float32(qt.Weight * idf * (bm25K1 + 1))
-		if big && !x.exact && df > commonTermFrac*n {
-			common = append(common, qterm{tid, w})
+		cands = append(cands, cand{qterm{tid, float32(qt.Weight * idf * (bm25K1 + 1))}, df})
+	}
+	// Heaviest first. A long query (20 lines of prefix) has far more terms than it needs: the
+	// ones that weigh most decide the ranking, and the rest only cost postings.
+	slices.SortFunc(cands, func(a, b cand) int {
+		if a.w != b.w {
+			if a.w > b.w {
+				return -1
+			}
+			return 1
+		}
+		return int(a.tid) - int(b.tid)
+	})
+	if len(cands) > maxQueryTerms && !x.exact {
+		cands = cands[:maxQueryTerms]
+	}
+	var common []qterm
+	for _, c := range cands {
+		if big && !x.exact && c.df > commonTermFrac*n {
+			if len(common) < maxCommonTerms {
+				common = append(common, c.qterm)
+			}
 			continue
 		}
-		for _, p := range x.postings[tid] {
+		w := c.w
+		for _, p := range x.postings[c.tid] {
 			d := p.doc
 			tf := float32(p.tf)
 			if acc[d] == 0 {
@@ -397,26 +444,10 @@ func (x *memIndex) lexical(terms []codectx.QueryTerm, f codectx.SearchFilter, k 
 				acc[d] += qt.w * tf / (tf + c0 + c1*docLen[d])
 			}
 		}
-	} else if len(common) > 0 {
-		slices.Sort(touched) // postings are sorted by doc too
+	} else {
+		// Common terms only re-rank what rarer terms found: one pass over each list.
 		for _, qt := range common {
-			p := x.postings[qt.tid]
-			if len(touched)*8 < len(p) {
-				// Few candidates: binary search each in the rest of the list.
-				j := 0
-				for _, d := range touched {
-					j += sort.Search(len(p)-j, func(i int) bool { return p[j+i].doc >= d })
-					if j == len(p) {
-						break
-					}
-					if p[j].doc == d {
-						tf := float32(p[j].tf)
-						acc[d] += qt.w * tf / (tf + c0 + c1*docLen[d])
-					}
-				}
-				continue
-			}
-			for _, e := range p {
+			for _, e := range x.postings[qt.tid] {
 				if d := e.doc; acc[d] != 0 {
 					tf := float32(e.tf)
 					acc[d] += qt.w * tf / (tf + c0 + c1*docLen[d])
@@ -437,6 +468,11 @@ func (x *memIndex) lexical(terms []codectx.QueryTerm, f codectx.SearchFilter, k 
 	for _, d := range touched {
 		s := scored{doc: d, score: acc[d]}
 		acc[d] = 0
+		// Compare scores before touching the doc: most candidates fall below the heap, and
+		// reading their docs is what costs (cache misses).
+		if len(heap) == k && s.score < heap[0].score {
+			continue
+		}
 		if x.docs[d].chunk == nil || (len(heap) == k && !less(heap[0], s)) || !fl.pass(&x.docs[d]) {
 			continue
 		}
@@ -496,51 +532,78 @@ func siftDown(h []scored, i int, less func(a, b scored) bool) {
 	}
 }
 
-// definitions returns the chunks defining names, in the order of names and then by source,
-// path and line.
+// definitions returns, for each name in order, at most limit chunks defining it: those in the
+// directory of f.Near first, then by source, path and line. Hits share the index's chunk
+// fields but carry no Symbols list; Hit.Symbol is the definition.
 func (x *memIndex) definitions(names []string, f codectx.SearchFilter, limit int) []codectx.Hit {
 	if limit <= 0 {
 		return nil
+	}
+	nearDir, haveNear := "", f.Near != ""
+	if haveNear {
+		nearDir = path.Dir(f.Near)
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	fl := newFilter(f)
 	var hits []codectx.Hit
+	type ref struct {
+		r    symRef
+		c    *codectx.Chunk
+		near bool
+	}
+	var group []ref
 	seen := make(map[string]bool, len(names))
 	for _, name := range names {
 		if seen[name] {
 			continue
 		}
 		seen[name] = true
-		refs := x.symbols[name]
-		start := len(hits)
-		for _, r := range refs {
+		group = group[:0]
+		for _, r := range x.symbols[name] {
 			d := &x.docs[r.doc]
 			if !fl.pass(d) {
 				continue
 			}
-			c := copyChunk(d.chunk)
-			sym := c.Symbols[r.sym]
-			hits = append(hits, codectx.Hit{Chunk: c, Symbol: &sym})
+			group = append(group, ref{r, d.chunk, haveNear && inDir(d.chunk.Path, nearDir)})
 		}
-		group := hits[start:]
-		slices.SortFunc(group, func(a, b codectx.Hit) int {
-			if c := strings.Compare(a.Source, b.Source); c != 0 {
+		// Sort light references, then copy only what the limit keeps: a name like String may
+		// have thousands of definitions.
+		slices.SortFunc(group, func(a, b ref) int {
+			if a.near != b.near {
+				if a.near {
+					return -1
+				}
+				return 1
+			}
+			if c := strings.Compare(a.c.Source, b.c.Source); c != 0 {
 				return c
 			}
-			if c := strings.Compare(a.Path, b.Path); c != 0 {
+			if c := strings.Compare(a.c.Path, b.c.Path); c != 0 {
 				return c
 			}
-			if a.Symbol.StartLine != b.Symbol.StartLine {
-				return a.Symbol.StartLine - b.Symbol.StartLine
+			sa, sb := a.c.Symbols[a.r.sym], b.c.Symbols[b.r.sym]
+			if sa.StartLine != sb.StartLine {
+				return sa.StartLine - sb.StartLine
 			}
-			return strings.Compare(a.Symbol.Kind, b.Symbol.Kind)
+			return strings.Compare(sa.Kind, sb.Kind)
 		})
-		if len(hits) >= limit {
-			return hits[:limit]
+		for _, g := range group[:min(len(group), limit)] {
+			c := *g.c
+			c.Symbols = nil
+			sym := g.c.Symbols[g.r.sym]
+			hits = append(hits, codectx.Hit{Chunk: c, Symbol: &sym})
 		}
 	}
 	return hits
+}
+
+// inDir reports whether p is directly in dir ("." is the root).
+func inDir(p, dir string) bool {
+	if dir == "." {
+		return !strings.Contains(p, "/")
+	}
+	return len(p) > len(dir) && p[len(dir)] == '/' && strings.HasPrefix(p, dir) && !strings.Contains(p[len(dir)+1:], "/")
 }
 
 func (x *memIndex) chunkByID(id string) (codectx.Chunk, bool) {

@@ -1,12 +1,17 @@
 package embedded
 
-// schemaVersion is the catalog schema this code reads and writes. Open refuses a database with a
-// newer version, and upgrades an older one through migrations.
-const schemaVersion = 1
+// schemaVersion is the catalog schema this code reads and writes. Open refuses a database with
+// another version: a newer one needs a newer codectx, an older one must be deleted and indexed
+// again (version 1 kept one row per chunk and per symbol).
+const schemaVersion = 2
 
-// schemaV1 creates the catalog. Chunk bodies and encoded terms live in chunks; the lexical
-// index and the symbol table are rebuilt in memory from chunks and symbols on Open.
-const schemaV1 = `
+// schemaV2 creates the catalog. Each file is one row: its chunks' metadata, terms and symbols
+// are one compact blob (see blob.go), and their bodies one text, so that writing a file is one
+// statement and loading the index reads one row per file. The lexical index and the symbol
+// table are rebuilt in memory from these rows on Open.
+//
+// The big columns come last so that listing files reads no overflow pages.
+const schemaV2 = `
 CREATE TABLE meta (
 	key   TEXT PRIMARY KEY,
 	value TEXT NOT NULL
@@ -20,42 +25,17 @@ CREATE TABLE sources (
 ) WITHOUT ROWID;
 
 CREATE TABLE files (
+	id        INTEGER PRIMARY KEY,
 	source    TEXT NOT NULL,
 	path      TEXT NOT NULL,
 	blob_hash TEXT NOT NULL,
 	language  TEXT NOT NULL,
 	size      INTEGER NOT NULL,
 	skip      TEXT NOT NULL,
-	PRIMARY KEY (source, path)
-) WITHOUT ROWID;
-
-CREATE TABLE chunks (
-	rowid        INTEGER PRIMARY KEY,
-	id           TEXT NOT NULL,
-	source       TEXT NOT NULL,
-	path         TEXT NOT NULL,
-	language     TEXT NOT NULL,
-	start_line   INTEGER NOT NULL,
-	end_line     INTEGER NOT NULL,
-	content_hash TEXT NOT NULL,
-	body         TEXT NOT NULL,
-	terms        BLOB NOT NULL,
-	length       INTEGER NOT NULL,
-	FOREIGN KEY (source, path) REFERENCES files (source, path)
+	chunks    BLOB NOT NULL,
+	bodies    TEXT NOT NULL
 );
-CREATE INDEX chunks_file ON chunks (source, path);
-
-CREATE TABLE symbols (
-	name       TEXT NOT NULL,
-	kind       TEXT NOT NULL,
-	source     TEXT NOT NULL,
-	path       TEXT NOT NULL,
-	chunk_id   TEXT NOT NULL,
-	start_line INTEGER NOT NULL,
-	end_line   INTEGER NOT NULL,
-	FOREIGN KEY (source, path) REFERENCES files (source, path)
-);
-CREATE INDEX symbols_file ON symbols (source, path);
+CREATE UNIQUE INDEX files_key ON files (source, path);
 
 CREATE TABLE runs (
 	id         TEXT PRIMARY KEY,

@@ -37,6 +37,10 @@ var ErrClosed = errors.New("embedded store is closed")
 // ErrSchemaTooNew is returned by Open for a catalog written by a newer codectx.
 var ErrSchemaTooNew = errors.New("index schema is newer than this codectx supports")
 
+// ErrSchemaTooOld is returned by Open for a catalog written by an older codectx, in a layout
+// this one no longer reads: delete the data directory and index again.
+var ErrSchemaTooOld = errors.New("index schema is older than this codectx supports")
+
 // Store is the embedded store. It implements codectx.Store and codectx.Index.
 type Store struct {
 	dir  string
@@ -62,12 +66,12 @@ var (
 )
 
 type writeStmts struct {
-	delSymbols, delChunks, delFile, putFile, putChunk, putSymbol *sql.Stmt
-	savepoint, rollbackTo, release                               *sql.Stmt
+	delFile, putFile               *sql.Stmt
+	savepoint, rollbackTo, release *sql.Stmt
 }
 
 func (w *writeStmts) all() []*sql.Stmt {
-	return []*sql.Stmt{w.delSymbols, w.delChunks, w.delFile, w.putFile, w.putChunk, w.putSymbol, w.savepoint, w.rollbackTo, w.release}
+	return []*sql.Stmt{w.delFile, w.putFile, w.savepoint, w.rollbackTo, w.release}
 }
 
 // Open opens (creating if needed) the store under dir and loads its index into memory.
@@ -131,7 +135,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("reading schema of %s: %w", s.path, err)
 	}
 	if n == 0 {
-		if _, err := tx.ExecContext(ctx, schemaV1); err != nil {
+		if _, err := tx.ExecContext(ctx, schemaV2); err != nil {
 			return fmt.Errorf("creating schema in %s: %w", s.path, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('schema_version', ?)`, strconv.Itoa(schemaVersion)); err != nil {
@@ -151,7 +155,10 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("%s has schema version %d, this codectx reads up to %d (upgrade codectx or use another --data-dir): %w",
 			s.path, got, schemaVersion, ErrSchemaTooNew)
 	}
-	// Versions older than schemaVersion would be upgraded here, in this transaction.
+	if got < schemaVersion {
+		return fmt.Errorf("%s has schema version %d, this codectx reads only version %d: delete the data dir %s and index again: %w",
+			s.path, got, schemaVersion, s.dir, ErrSchemaTooOld)
+	}
 	return tx.Commit()
 }
 
@@ -160,15 +167,10 @@ func (s *Store) prepareStmts(ctx context.Context) error {
 		dst **sql.Stmt
 		sql string
 	}{
-		{&s.stmts.delSymbols, `DELETE FROM symbols WHERE source = ? AND path = ?`},
-		{&s.stmts.delChunks, `DELETE FROM chunks WHERE source = ? AND path = ?`},
 		{&s.stmts.delFile, `DELETE FROM files WHERE source = ? AND path = ?`},
-		{&s.stmts.putFile, `INSERT INTO files (source, path, blob_hash, language, size, skip) VALUES (?, ?, ?, ?, ?, ?)
+		{&s.stmts.putFile, `INSERT INTO files (source, path, blob_hash, language, size, skip, chunks, bodies) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (source, path) DO UPDATE SET blob_hash = excluded.blob_hash, language = excluded.language,
-			size = excluded.size, skip = excluded.skip`},
-		{&s.stmts.putChunk, `INSERT INTO chunks (id, source, path, language, start_line, end_line, content_hash, body, terms, length)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&s.stmts.putSymbol, `INSERT INTO symbols (name, kind, source, path, chunk_id, start_line, end_line) VALUES (?, ?, ?, ?, ?, ?, ?)`},
+			size = excluded.size, skip = excluded.skip, chunks = excluded.chunks, bodies = excluded.bodies`},
 		{&s.stmts.savepoint, `SAVEPOINT write_call`},
 		{&s.stmts.rollbackTo, `ROLLBACK TO write_call`},
 		{&s.stmts.release, `RELEASE write_call`},
@@ -182,78 +184,71 @@ func (s *Store) prepareStmts(ctx context.Context) error {
 	return nil
 }
 
-// load rebuilds the in-memory index from the catalog.
+// load rebuilds the in-memory index from the catalog: one row per file, whose chunks are
+// decoded straight into the index.
 func (s *Store) load(ctx context.Context) error {
 	x := s.idx
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	rows, err := s.rdb.QueryContext(ctx, `SELECT rowid, id, source, path, language, start_line, end_line, content_hash, body, terms, length
-		FROM chunks ORDER BY rowid`)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT source, path, language, chunks, bodies FROM files ORDER BY id`)
 	if err != nil {
-		return fmt.Errorf("loading chunks: %w", err)
+		return fmt.Errorf("loading files: %w", err)
 	}
 	defer rows.Close()
-	intern := make(map[string]string)
-	in := func(b []byte) string {
-		if v, ok := intern[string(b)]; ok {
-			return v
-		}
-		v := string(b)
-		intern[v] = v
-		return v
-	}
-	chunks := make(map[string]*codectx.Chunk)
+	in := newInterner()
 	var (
-		id, source, path, lang, hash []byte
-		body                         string
-		blob                         []byte
-		terms                        []codectx.Term
-		nd                           newDoc
+		source, path, lang []byte
+		blob               sql.RawBytes
+		bodies             string
+		terms              []codectx.Term
 	)
 	for rows.Next() {
-		c := &codectx.Chunk{}
-		if err := rows.Scan(&nd.rowid, &id, &source, &path, &lang, &c.StartLine, &c.EndLine, &hash, &body, &blob, &nd.length); err != nil {
-			return fmt.Errorf("loading chunks: %w", err)
+		if err := rows.Scan(&source, &path, &lang, &blob, &bodies); err != nil {
+			return fmt.Errorf("loading files: %w", err)
 		}
-		c.ID, c.Source, c.Path, c.Language, c.ContentHash, c.Body = string(id), in(source), in(path), in(lang), string(hash), body
-		terms = terms[:0]
-		if err := decodeTerms(blob, func(tok []byte, f uint32) {
-			terms = append(terms, codectx.Term{Token: string(tok), Freq: f})
-		}); err != nil {
-			return fmt.Errorf("loading chunk %s: %w", c.ID, err)
+		src, p, fl := in.get(source), string(path), in.get(lang)
+		r, err := newChunkReader(blob, bodies, fl, in.get)
+		if err != nil {
+			return fmt.Errorf("loading %s/%s: %w", src, p, err)
 		}
-		nd.chunk, nd.terms = c, terms
-		chunks[c.ID] = c
-		x.add(nd)
+		// Term ids are resolved while decoding, so that no token string is allocated for a
+		// term the index already knows.
+		var tids []uint32
+		addTerm := func(tok []byte, f uint32) {
+			terms = append(terms, codectx.Term{Freq: f})
+			tids = append(tids, x.termID(tok))
+		}
+		for {
+			c := &codectx.Chunk{Source: src, Path: p}
+			terms, tids = terms[:0], nil
+			length, ok := r.next(c, addTerm)
+			if !ok {
+				break
+			}
+			x.add(newDoc{chunk: c, terms: terms, tids: tids, length: length})
+		}
+		if r.err != nil {
+			return fmt.Errorf("loading %s/%s: %w", src, p, r.err)
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("loading chunks: %w", err)
+		return fmt.Errorf("loading files: %w", err)
 	}
-	rows.Close()
+	return nil
+}
 
-	// Symbols attach to their chunk in rowid order, which is the order they were written in.
-	srows, err := s.rdb.QueryContext(ctx, `SELECT name, kind, chunk_id, start_line, end_line FROM symbols ORDER BY rowid`)
-	if err != nil {
-		return fmt.Errorf("loading symbols: %w", err)
+// interner shares the strings that repeat across files: sources, languages, symbol kinds.
+type interner map[string]string
+
+func newInterner() interner { return make(interner) }
+
+func (in interner) get(b []byte) string {
+	if v, ok := in[string(b)]; ok {
+		return v
 	}
-	defer srows.Close()
-	for srows.Next() {
-		var sym codectx.Symbol
-		var kind []byte
-		if err := srows.Scan(&sym.Name, &kind, &id, &sym.StartLine, &sym.EndLine); err != nil {
-			return fmt.Errorf("loading symbols: %w", err)
-		}
-		sym.Kind = in(kind)
-		c := chunks[string(id)]
-		if c == nil {
-			continue
-		}
-		d := x.byID[c.ID]
-		x.symbols[sym.Name] = append(x.symbols[sym.Name], symRef{doc: d, sym: len(c.Symbols)})
-		c.Symbols = append(c.Symbols, sym)
-		x.nsyms++
-	}
-	return srows.Err()
+	v := string(b)
+	in[v] = v
+	return v
 }
 
 // Close closes the catalog. It is safe to call more than once.

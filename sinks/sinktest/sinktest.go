@@ -500,6 +500,12 @@ func testDefinitionFilters(t *testing.T, s codectx.Store, x codectx.Index) {
 	if hits := definitions(t, x, []string{"Quokka"}, codectx.SearchFilter{}, 2); len(hits) != 2 {
 		t.Errorf("Definitions with limit 2 returned %d hits", len(hits))
 	}
+	// The limit is per name, and where it cuts, the directory of Near comes first.
+	put(t, s, NewFile("app", "web/c.ts", codectx.LangTypeScript, ChunkSpec{Body: "export function Wombat() {}", Symbols: []codectx.Symbol{def("Wombat", "function", 1)}}))
+	near := definitions(t, x, []string{"Quokka", "Wombat"}, codectx.SearchFilter{Near: "web/x.ts"}, 2)
+	if got := strings.Join(locs(near), " "); got != "app:web/a.ts:1 app:web/b.js:1 app:web/c.ts:1" {
+		t.Errorf("Definitions near web/ with limit 2 per name = %s", got)
+	}
 	if hits := definitions(t, x, []string{"Quokka", "Quokka"}, codectx.SearchFilter{}, 100); len(hits) != 6 {
 		t.Errorf("Definitions with a repeated name returned %d hits, want 6", len(hits))
 	}

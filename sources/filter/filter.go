@@ -39,8 +39,6 @@ const (
 	// maxBadShare: when more than this share of the sniffed bytes are invalid UTF-8 or control
 	// characters, the file is binary; below it, it is text in a legacy encoding.
 	maxBadShare = 0.10
-	// generatedMarkerLines is how many leading lines are searched for a generated-code marker.
-	generatedMarkerLines = 10
 )
 
 // Options configures a Filter. The zero value is usable: default size limit, no globs.
@@ -220,9 +218,6 @@ func (f *Filter) Content(p string, b []byte) string {
 	if st.nonSpace >= minAlnumSample && float64(st.alnum) < minAlnumShare*float64(st.nonSpace) {
 		return codectx.SkipMinified
 	}
-	if generated(b) {
-		return codectx.SkipMinified
-	}
 	return ""
 }
 
@@ -320,23 +315,6 @@ func badShare(b []byte) float64 {
 		i += n
 	}
 	return float64(bad) / float64(len(b))
-}
-
-// generated reports whether one of the first lines carries the "Code generated ... DO NOT
-// EDIT." marker (the Go convention, used by many other generators too).
-func generated(b []byte) bool {
-	for range generatedMarkerLines {
-		line, rest, _ := bytes.Cut(b, []byte{'\n'})
-		if i := bytes.Index(line, []byte("Code generated ")); i >= 0 &&
-			bytes.Contains(line[i:], []byte("DO NOT EDIT")) {
-			return true
-		}
-		if len(rest) == 0 {
-			break
-		}
-		b = rest
-	}
-	return false
 }
 
 // CleanUTF8 returns b with every byte that is not part of valid UTF-8 replaced by U+FFFD. It

@@ -101,7 +101,7 @@ func isRemote(u string) bool {
 	return scpLike.MatchString(u)
 }
 
-// Validate checks the configuration without touching the disk or the network.
+// Validate checks the configuration. It does not use the network.
 func (c Config) Validate() error {
 	var errs []error
 	if c.URL == "" {
