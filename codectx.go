@@ -211,8 +211,9 @@ type Hit struct {
 // every write that returned before the call.
 type Index interface {
 	// Definitions returns the chunks defining each of names: for every name at most limit
-	// definitions, those in the directory of f.Near first. Hits carry the matching Symbol; their
-	// Chunk.Symbols may be left empty.
+	// definitions, those in the directory of f.Near first. A name defined in very many places
+	// (an implementation's threshold, such as 64) may return only the definitions in f.Near's
+	// directory. Hits carry the matching Symbol; their Chunk.Symbols may be left empty.
 	Definitions(ctx context.Context, names []string, f SearchFilter, limit int) ([]Hit, error)
 	// Lexical returns the k best chunks under BM25 for the query terms.
 	Lexical(ctx context.Context, terms []QueryTerm, f SearchFilter, k int) ([]Hit, error)

@@ -72,8 +72,9 @@ func (c *Config) setDefaults() error {
 type Progress struct {
 	Source   string
 	Done     int   // changes handled
-	Emitted  int   // changes found so far
-	WalkDone bool  // true once every change has been found: Emitted is then the total
+	Total    int   // changes this sync handles, known once the source has compared its states
+	Emitted  int   // changes published so far
+	WalkDone bool  // true once every change has been published
 	Chunks   int   // chunks written
 	Bytes    int64 // bytes of content indexed
 	Skipped  int
@@ -484,32 +485,28 @@ func (p *Pipeline) Sync(ctx context.Context, name, reason string, progress func(
 		p.mu.Unlock()
 	}()
 
+	// The walk only compares trees (or file lists), so its result is small next to the
+	// content: collect it first, so that progress knows the total, then publish with at most
+	// MaxInFlight changes unhandled.
+	var changes []codectx.Change
 	walkErr := src.Changes(ctx, from, tip, known, func(c codectx.Change) error {
 		c.Source = name
 		if c.Version == "" {
 			c.Version = tip
 		}
-		payload, err := encode(TypeChange, ChangeEvent{Change: c, RunID: run.ID})
-		if err != nil {
-			return err
-		}
-		select {
-		case t.sem <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		t.mu.Lock()
-		t.prog.Emitted++
-		t.mu.Unlock()
-		if err := p.pub.Publish(changeTopic(p.partition(c.Path)), message.NewMessage(watermill.NewUUID(), payload)); err != nil {
-			<-t.sem
-			t.mu.Lock()
-			t.prog.Emitted--
-			t.mu.Unlock()
-			return fmt.Errorf("publishing change: %w", err)
-		}
+		changes = append(changes, c)
 		return nil
 	})
+	if walkErr == nil {
+		t.mu.Lock()
+		t.prog.Total = len(changes)
+		t.mu.Unlock()
+		for _, c := range changes {
+			if walkErr = p.publish(ctx, t, run.ID, c); walkErr != nil {
+				break
+			}
+		}
+	}
 	t.mu.Lock()
 	t.prog.WalkDone = true
 	t.maybeFinish()
@@ -552,6 +549,30 @@ func (p *Pipeline) Sync(ctx context.Context, name, reason string, progress func(
 	p.log.Info("sync finished", "source", name, "reason", reason, "upserts", run.Upserts, "deletes", run.Deletes,
 		"chunks", run.Chunks, "failed", run.Failed, "skipped", run.Skipped, "took", time.Since(start).Round(time.Millisecond))
 	return run, nil
+}
+
+// publish sends one change of a tracked run, waiting for a free in-flight slot.
+func (p *Pipeline) publish(ctx context.Context, t *tracker, runID string, c codectx.Change) error {
+	payload, err := encode(TypeChange, ChangeEvent{Change: c, RunID: runID})
+	if err != nil {
+		return err
+	}
+	select {
+	case t.sem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	t.mu.Lock()
+	t.prog.Emitted++
+	t.mu.Unlock()
+	if err := p.pub.Publish(changeTopic(p.partition(c.Path)), message.NewMessage(watermill.NewUUID(), payload)); err != nil {
+		<-t.sem
+		t.mu.Lock()
+		t.prog.Emitted--
+		t.mu.Unlock()
+		return fmt.Errorf("publishing change: %w", err)
+	}
+	return nil
 }
 
 func (p *Pipeline) setReady(name string) {

@@ -89,8 +89,8 @@ type Retriever struct {
 const (
 	prefixLinesForQuery = 20
 	suffixLinesForQuery = 10
-	maxIdentifiers      = 32
-	definitionsPerName  = 8
+	maxIdentifiers      = 24
+	definitionsPerName  = 4
 	lexicalK            = 24
 	weightDefinition    = 1.0
 	weightLexical       = 0.45

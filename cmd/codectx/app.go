@@ -35,9 +35,10 @@ type app struct {
 	pipe     *pipeline.Pipeline
 	registry *prometheus.Registry
 
-	namesMu sync.Mutex
-	names   []string
-	namesAt time.Time
+	namesMu         sync.Mutex
+	names           []string
+	namesAt         time.Time
+	namesRefreshing bool
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
@@ -53,6 +54,15 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 		l = slog.LevelInfo
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// cliLogger is the logger of the one-shot commands: at the default level they log only
+// warnings, since their own output says what info logs would.
+func cliLogger(w io.Writer, level string) *slog.Logger {
+	if strings.EqualFold(level, "info") {
+		level = "warn"
+	}
+	return newLogger(w, level)
 }
 
 // expandHome turns a leading "~/" into the user's home directory.
@@ -173,13 +183,26 @@ func (a *app) retriever() *serve.Retriever {
 }
 
 // sourceNames lists the sources a request may name: those configured and those with data in
-// the store. The store's list is cached for a second, since every request asks.
+// the store. Every request asks, so the store's list is cached and refreshed in the
+// background once it is a second old.
 func (a *app) sourceNames() []string {
 	a.namesMu.Lock()
 	defer a.namesMu.Unlock()
-	if a.names != nil && time.Since(a.namesAt) < time.Second {
-		return a.names
+	if a.names == nil {
+		a.names, a.namesAt = a.listSources(), time.Now()
+	} else if time.Since(a.namesAt) > time.Second && !a.namesRefreshing {
+		a.namesRefreshing = true
+		go func() {
+			names := a.listSources()
+			a.namesMu.Lock()
+			a.names, a.namesAt, a.namesRefreshing = names, time.Now(), false
+			a.namesMu.Unlock()
+		}()
 	}
+	return a.names
+}
+
+func (a *app) listSources() []string {
 	names, err := a.store.Sources(context.Background())
 	if err != nil {
 		a.log.Error("listing sources", "err", err)
@@ -195,7 +218,9 @@ func (a *app) sourceNames() []string {
 			}
 		}
 	}
-	a.names, a.namesAt = names, time.Now()
+	if names == nil {
+		names = []string{}
+	}
 	return names
 }
 

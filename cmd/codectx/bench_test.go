@@ -211,6 +211,13 @@ func BenchmarkContextLatency(b *testing.B) {
 	base, stop := startServe(b, dataDir, repo)
 	defer stop()
 	reqs := sampleRequests(b, repo, 512)
+	if wrk, err := exec.LookPath("wrk"); err == nil {
+		// The same requests from wrk, a load generator in C: it takes less of the shared CPUs
+		// than the Go client below, so the server's own latency shows better.
+		for _, clients := range []int{1, 32} {
+			b.Run(fmt.Sprintf("wrk/clients=%d", clients), func(b *testing.B) { runWrk(b, wrk, base, reqs, clients) })
+		}
+	}
 	for _, clients := range []int{1, 32} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 			perClient := 400
@@ -328,4 +335,59 @@ func postContextWith(b *testing.B, client *http.Client, base string, req serve.C
 	if resp.StatusCode != http.StatusOK {
 		b.Errorf("status %d", resp.StatusCode)
 	}
+}
+
+const wrkScript = `
+local bodies = {}
+local i = 0
+init = function(args)
+  for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
+  i = math.random(#bodies)
+end
+request = function()
+  i = i % #bodies + 1
+  return wrk.format("POST", "/v1/context", {["Content-Type"] = "application/json"}, bodies[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %d %d %d %d %d %d\n", latency:percentile(50), latency:percentile(99),
+    summary.requests, summary.duration, e.status + e.connect + e.read + e.write + e.timeout, latency.max))
+end
+`
+
+// runWrk sends reqs with wrk from clients connections for a few seconds and reports its
+// latency percentiles.
+func runWrk(b *testing.B, wrk, base string, reqs []serve.ContextRequest, clients int) {
+	dir := b.TempDir()
+	var lines bytes.Buffer
+	for _, r := range reqs {
+		j, _ := json.Marshal(r)
+		lines.Write(j)
+		lines.WriteByte('\n')
+	}
+	bodies, script := filepath.Join(dir, "bodies.jsonl"), filepath.Join(dir, "context.lua")
+	if err := os.WriteFile(bodies, lines.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(script, []byte(wrkScript), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	threads := min(clients, 2)
+	out, err := exec.Command(wrk, "-t", strconv.Itoa(threads), "-c", strconv.Itoa(clients), "-d", "6s",
+		"-s", script, base+"/v1/context", "--", bodies).CombinedOutput()
+	if err != nil {
+		b.Fatalf("wrk: %v\n%s", err, out)
+	}
+	var p50, p99, n, us, errs, worst int64
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "WRK ") {
+			fmt.Sscanf(line, "WRK %d %d %d %d %d %d", &p50, &p99, &n, &us, &errs, &worst)
+		}
+	}
+	if n == 0 || errs > 0 {
+		b.Fatalf("wrk: %d requests, %d errors\n%s", n, errs, out)
+	}
+	b.ReportMetric(float64(p50)/1000, "p50_ms")
+	b.ReportMetric(float64(p99)/1000, "p99_ms")
+	b.ReportMetric(float64(n)/(float64(us)/1e6), "req/s")
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/codectx/codectx/sources/git/gittest"
 )
 
 func writeFile(t *testing.T, content string) string {
@@ -108,6 +110,9 @@ func TestCommandLineErrors(t *testing.T) {
 	dir := t.TempDir()
 	notRepo := filepath.Join(dir, "plain")
 	os.MkdirAll(notRepo, 0o755)
+	repo := gittest.NewRepo(t)
+	repo.Write("a.go", "package a\n")
+	repo.Commit("one")
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -117,6 +122,8 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"index"}, 2, "--source"},
 		{[]string{"index", "--data-dir", dir, "--source", filepath.Join(dir, "missing")}, 1, "no such directory"},
 		{[]string{"index", "--data-dir", dir, "--source", notRepo, "--branch", "dev"}, 1, "not a git repository"},
+		{[]string{"index", "--data-dir", dir, "--source", repo.Dir(), "--branch", "nope"}, 1, "branch nope not found"},
+		{[]string{"index", "--data-dir", dir, "--source", "https://127.0.0.1:1/o/r.git"}, 1, "127.0.0.1:1"},
 		{[]string{"search", "--data-dir", dir}, 2, "--file and --line"},
 		{[]string{"search", "--data-dir", dir, "--file", filepath.Join(dir, "nope.go"), "--line", "3"}, 1, "nope.go"},
 		{[]string{"serve", "--data-dir", dir, "--addr", "nonsense"}, 1, "addr"},

@@ -44,10 +44,7 @@ func cmdIndex(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	if len(cfg.Sources) == 0 {
 		return fmt.Errorf("index: name a --source, or list [[sources]] in the config: %w", errUsage)
 	}
-	log := newLogger(stderr, cfg.LogLevel)
-	if cfg.LogLevel == "info" {
-		log = newLogger(stderr, "warn") // the progress bar and summary say what info logs would
-	}
+	log := cliLogger(stderr, cfg.LogLevel)
 	a, err := openApp(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -73,11 +70,14 @@ func cmdIndex(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		}
 		fmt.Fprintln(stdout, summary(run, time.Since(start)))
 		if err != nil {
-			failed = append(failed, fmt.Sprintf("%s: %v", name, err))
+			failed = append(failed, name)
+			if run.ID == "" { // failed before the run began
+				fmt.Fprintf(stdout, "%s: sync failed: %v\n", name, err)
+			}
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("%s", strings.Join(failed, "; "))
+		return fmt.Errorf("%d of %d sources failed to sync: %s", len(failed), len(a.sources), strings.Join(failed, ", "))
 	}
 	return nil
 }
@@ -91,6 +91,9 @@ func summary(run codectx.Run, took time.Duration) string {
 	}
 	if run.Error == "" && run.From == run.To && run.Upserts+run.Deletes == 0 && run.Failed == 0 {
 		return fmt.Sprintf("%s: up to date at %s", run.Source, to)
+	}
+	if run.Error != "" && run.Upserts+run.Deletes+run.Failed == 0 {
+		return fmt.Sprintf("%s: sync failed: %s", run.Source, run.Error)
 	}
 	mb := float64(run.Bytes) / 1e6
 	fmt.Fprintf(&b, "%s: %d files indexed, %d deleted, %d chunks, %.1f MB in %s (%.1f MB/s)",
@@ -152,9 +155,9 @@ func newSyncBar(w io.Writer, name string) *syncBar {
 func (s *syncBar) update(p pipeline.Progress) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if p.WalkDone && !s.total {
+	if p.Total > 0 && !s.total {
 		s.total = true
-		s.bar.ChangeMax(p.Emitted)
+		s.bar.ChangeMax(p.Total)
 	}
 	mb := float64(p.Bytes) / 1e6
 	s.bar.Describe(fmt.Sprintf("%s: %d chunks, %.1f MB/s", p.Source, p.Chunks, mb/max(time.Since(s.start).Seconds(), 1e-9)))

@@ -4,6 +4,7 @@
 //	codectx serve   [--config F] [--data-dir DIR] [--addr HOST:PORT] [--source PATH_OR_URL]...
 //	codectx index   [--config F] [--data-dir DIR] --source PATH_OR_URL [--branch B]
 //	codectx search  [--config F] [--data-dir DIR] --file F --line N [--json]
+//	codectx status  [--config F] [--data-dir DIR] [--json]
 //	codectx config validate [--config F]
 package main
 
@@ -44,6 +45,7 @@ Usage:
   codectx serve   [--config F] [--data-dir DIR] [--addr HOST:PORT] [--source PATH_OR_URL]...
   codectx index   [--config F] [--data-dir DIR] --source PATH_OR_URL [--branch B]
   codectx search  [--config F] [--data-dir DIR] --file F --line N [--json]
+  codectx status  [--config F] [--data-dir DIR] [--json]   sources, last runs, dead letters
   codectx config validate [--config F]
   codectx version
 
@@ -66,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		err = cmdIndex(ctx, args[1:], stdout, stderr, env)
 	case "search":
 		err = cmdSearch(ctx, args[1:], stdout, stderr, env)
+	case "status":
+		err = cmdStatus(ctx, args[1:], stdout, stderr, env)
 	case "config":
 		err = cmdConfig(args[1:], stdout, stderr, env)
 	case "version", "--version":

@@ -58,7 +58,7 @@ func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		return err
 	}
 	cfg.Sources = nil // search reads the index; it syncs nothing
-	a, err := openApp(ctx, cfg, newLogger(stderr, cfg.LogLevel))
+	a, err := openApp(ctx, cfg, cliLogger(stderr, cfg.LogLevel))
 	if err != nil {
 		return err
 	}

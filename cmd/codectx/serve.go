@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/codectx/codectx/pipeline"
@@ -36,6 +37,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		cfg.Sources = append(cfg.Sources, SourceConfig{URL: s})
 	}
 	log := newLogger(stderr, cfg.LogLevel)
+	// The heap is mostly the long-lived index, and each collection marks all of it: collect
+	// less often than Go's default, unless the user chose (GOGC).
+	if env("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
 	a, err := openApp(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -364,9 +364,10 @@ func BenchmarkLexical(b *testing.B) {
 			}
 		})
 	})
-	// What fetching the hits' bodies from SQLite would add, instead of keeping them in memory.
+	// What fetching the hits' bodies from SQLite would add, instead of keeping them in memory:
+	// bodies are stored per file, so this reads the hit's file row.
 	b.Run("bodies-from-sqlite", func(b *testing.B) {
-		stmt, err := s.rdb.Prepare(`SELECT body FROM chunks WHERE rowid = ?`)
+		stmt, err := s.rdb.Prepare(`SELECT bodies FROM files WHERE source = ? AND path = ?`)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -378,11 +379,8 @@ func BenchmarkLexical(b *testing.B) {
 				b.Fatal(err)
 			}
 			for _, h := range hits {
-				s.idx.mu.RLock()
-				rowid := s.idx.docs[s.idx.byID[h.ID]].rowid
-				s.idx.mu.RUnlock()
-				var body string
-				if err := stmt.QueryRow(rowid).Scan(&body); err != nil {
+				var bodies string
+				if err := stmt.QueryRow(h.Source, h.Path).Scan(&bodies); err != nil {
 					b.Fatal(err)
 				}
 			}

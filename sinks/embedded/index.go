@@ -22,15 +22,15 @@ const commonTermMinDocs = 1000
 
 // maxQueryTerms is how many of a query's terms are scored: those weighing most (query
 // frequency times idf).
-const maxQueryTerms = 64
+const maxQueryTerms = 32
 
 // maxTermFrac: in a large corpus, query terms found in more than this share of the docs are
 // left out (their idf is low and their postings are the longest).
-const maxTermFrac = 0.2
+const maxTermFrac = 0.1
 
 // maxCommonTerms caps the common terms (see commonTermFrac) a query re-ranks with; the
 // heaviest are kept, since query terms are sorted by weight when there are many.
-const maxCommonTerms = 8
+const maxCommonTerms = 4
 
 // commonTermFrac is the document frequency (as a fraction of live docs) above which a query
 // term only scores docs that rarer query terms found.
@@ -68,20 +68,30 @@ type newDoc struct {
 // noTerm marks a token that had no term id yet when it was resolved.
 const noTerm = math.MaxUint32
 
-// resolveTerms looks up the term ids of terms under the read lock, so that writers do most of
-// this work before they serialise. Term ids are never reused, so the result stays valid.
-func (x *memIndex) resolveTerms(terms []codectx.Term) []uint32 {
-	tids := make([]uint32, len(terms))
+// resolveTerms looks up the term ids of a file's chunks under the read lock, so that writers
+// do most of this work before they serialise. Term ids are never reused, so the result stays
+// valid.
+func (x *memIndex) resolveTerms(chunks []preparedChunk) {
+	n := 0
+	for i := range chunks {
+		n += len(chunks[i].terms)
+	}
+	all := make([]uint32, n)
 	x.mu.RLock()
-	for i, t := range terms {
-		if id, ok := x.termIDs[t.Token]; ok {
-			tids[i] = id
-		} else {
-			tids[i] = noTerm
+	for i := range chunks {
+		pc := &chunks[i]
+		tids := all[:len(pc.terms):len(pc.terms)]
+		all = all[len(pc.terms):]
+		for j, t := range pc.terms {
+			id, ok := x.termIDs[t.Token]
+			if !ok {
+				id = noTerm
+			}
+			tids[j] = id
 		}
+		pc.tids = tids
 	}
 	x.mu.RUnlock()
-	return tids
 }
 
 // memIndex is the in-memory lexical index and symbol table. Writers hold mu for writing;
@@ -104,6 +114,10 @@ type memIndex struct {
 	byID    map[string]uint32
 	files   map[fileKey][]uint32
 	symbols map[string][]symRef
+	// symbolsIn indexes the same refs by name and directory (dirKey), so that a name defined
+	// in thousands of places (String, New) still finds its definitions next to the cursor
+	// without scanning them all.
+	symbolsIn map[nameDir][]symRef
 
 	scratch sync.Pool
 
@@ -114,10 +128,11 @@ type memIndex struct {
 
 func newMemIndex() *memIndex {
 	return &memIndex{
-		termIDs: make(map[string]uint32),
-		byID:    make(map[string]uint32),
-		files:   make(map[fileKey][]uint32),
-		symbols: make(map[string][]symRef),
+		termIDs:   make(map[string]uint32),
+		byID:      make(map[string]uint32),
+		files:     make(map[fileKey][]uint32),
+		symbols:   make(map[string][]symRef),
+		symbolsIn: make(map[nameDir][]symRef),
 
 		renumberMin: 4096,
 	}
@@ -162,8 +177,11 @@ func (x *memIndex) add(nd newDoc) {
 	x.byID[c.ID] = d
 	k := fileKey{c.Source, c.Path}
 	x.files[k] = append(x.files[k], d)
+	dir := path.Dir(c.Path)
 	for i, s := range c.Symbols {
 		x.symbols[s.Name] = append(x.symbols[s.Name], symRef{doc: d, sym: i})
+		dk := nameDir{s.Name, dir}
+		x.symbolsIn[dk] = append(x.symbolsIn[dk], symRef{doc: d, sym: i})
 	}
 	x.nsyms += len(c.Symbols)
 }
@@ -193,13 +211,19 @@ func (x *memIndex) remove(d uint32) {
 			x.postings[tid] = x.compactPostings(p)
 		}
 	}
+	dir := path.Dir(c.Path)
+	drop := func(r symRef) bool { return r.doc == d }
 	for _, s := range c.Symbols {
-		refs := x.symbols[s.Name]
-		refs = slices.DeleteFunc(refs, func(r symRef) bool { return r.doc == d })
-		if len(refs) == 0 {
+		if refs := slices.DeleteFunc(x.symbols[s.Name], drop); len(refs) == 0 {
 			delete(x.symbols, s.Name)
 		} else {
 			x.symbols[s.Name] = refs
+		}
+		dk := nameDir{s.Name, dir}
+		if refs := slices.DeleteFunc(x.symbolsIn[dk], drop); len(refs) == 0 {
+			delete(x.symbolsIn, dk)
+		} else {
+			x.symbolsIn[dk] = refs
 		}
 	}
 	x.nsyms -= len(c.Symbols)
@@ -291,11 +315,15 @@ func (x *memIndex) maybeRenumber() {
 		}
 		x.files[k] = ds
 	}
-	for name, refs := range x.symbols {
+	for _, refs := range x.symbols {
 		for i := range refs {
 			refs[i].doc = remap[refs[i].doc]
 		}
-		x.symbols[name] = refs
+	}
+	for _, refs := range x.symbolsIn {
+		for i := range refs {
+			refs[i].doc = remap[refs[i].doc]
+		}
 	}
 	x.docs, x.docLen, x.dead = docs, docLen, 0
 	x.renumbers++
@@ -560,7 +588,16 @@ func (x *memIndex) definitions(names []string, f codectx.SearchFilter, limit int
 		}
 		seen[name] = true
 		group = group[:0]
-		for _, r := range x.symbols[name] {
+		refs := x.symbols[name]
+		if len(refs) > crowdedName {
+			// Defined in too many places to tell which one is meant, unless one is next to
+			// the cursor.
+			if !haveNear {
+				continue
+			}
+			refs = x.symbolsIn[nameDir{name, nearDir}]
+		}
+		for _, r := range refs {
 			d := &x.docs[r.doc]
 			if !fl.pass(d) {
 				continue
@@ -597,6 +634,13 @@ func (x *memIndex) definitions(names []string, f codectx.SearchFilter, limit int
 	}
 	return hits
 }
+
+// crowdedName is the number of definitions above which a name only finds those in the
+// directory of SearchFilter.Near.
+const crowdedName = 64
+
+// nameDir keys the definitions of a name in one directory.
+type nameDir struct{ name, dir string }
 
 // inDir reports whether p is directly in dir ("." is the root).
 func inDir(p, dir string) bool {

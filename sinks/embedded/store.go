@@ -8,6 +8,7 @@
 package embedded
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -16,7 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,8 +47,9 @@ type Store struct {
 	dir  string
 	path string
 	log  *slog.Logger
-	wdb  *sql.DB // one connection: SQLite has one writer
-	rdb  *sql.DB // read pool
+	wdb  *sql.DB   // one connection: SQLite has one writer
+	wc   *sql.Conn // that connection, held from Open to Close: write transactions run on it
+	rdb  *sql.DB   // read pool
 	idx  *memIndex
 
 	wmu   sync.Mutex // held by the caller committing a batch: the index follows commit order
@@ -65,13 +67,30 @@ var (
 	_ codectx.Index = (*Store)(nil)
 )
 
+// writeStmts are prepared on the writer connection. Transactions are begun and ended with
+// statements rather than database/sql's Tx, which costs a goroutine per transaction.
 type writeStmts struct {
+	begin, commit, rollback        *sql.Stmt
 	delFile, putFile               *sql.Stmt
 	savepoint, rollbackTo, release *sql.Stmt
 }
 
 func (w *writeStmts) all() []*sql.Stmt {
-	return []*sql.Stmt{w.delFile, w.putFile, w.savepoint, w.rollbackTo, w.release}
+	return []*sql.Stmt{w.begin, w.commit, w.rollback, w.delFile, w.putFile, w.savepoint, w.rollbackTo, w.release}
+}
+
+// wtx is the write transaction a write call runs in.
+type wtx struct{ c *sql.Conn }
+
+// Exec runs one statement in the transaction.
+func (t wtx) Exec(query string, args ...any) (sql.Result, error) {
+	return t.c.ExecContext(context.Background(), query, args...)
+}
+
+// run executes a statement prepared on the writer connection.
+func run(st *sql.Stmt, args ...any) error {
+	_, err := st.ExecContext(context.Background(), args...)
+	return err
 }
 
 // Open opens (creating if needed) the store under dir and loads its index into memory.
@@ -108,6 +127,10 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 	rdb.SetMaxOpenConns(4)
 	rdb.SetMaxIdleConns(4)
 	s.rdb = rdb
+	if s.wc, err = wdb.Conn(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
 	if err := s.prepareStmts(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -167,6 +190,9 @@ func (s *Store) prepareStmts(ctx context.Context) error {
 		dst **sql.Stmt
 		sql string
 	}{
+		{&s.stmts.begin, `BEGIN IMMEDIATE`},
+		{&s.stmts.commit, `COMMIT`},
+		{&s.stmts.rollback, `ROLLBACK`},
 		{&s.stmts.delFile, `DELETE FROM files WHERE source = ? AND path = ?`},
 		{&s.stmts.putFile, `INSERT INTO files (source, path, blob_hash, language, size, skip, chunks, bodies) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (source, path) DO UPDATE SET blob_hash = excluded.blob_hash, language = excluded.language,
@@ -175,7 +201,7 @@ func (s *Store) prepareStmts(ctx context.Context) error {
 		{&s.stmts.rollbackTo, `ROLLBACK TO write_call`},
 		{&s.stmts.release, `RELEASE write_call`},
 	} {
-		st, err := s.wdb.PrepareContext(ctx, p.sql)
+		st, err := s.wc.PrepareContext(ctx, p.sql)
 		if err != nil {
 			return fmt.Errorf("preparing %q: %w", p.sql, err)
 		}
@@ -214,6 +240,7 @@ func (s *Store) load(ctx context.Context) error {
 		// Term ids are resolved while decoding, so that no token string is allocated for a
 		// term the index already knows.
 		var tids []uint32
+		r.count = func(n int) { tids = make([]uint32, 0, n) }
 		addTerm := func(tok []byte, f uint32) {
 			terms = append(terms, codectx.Term{Freq: f})
 			tids = append(tids, x.termID(tok))
@@ -263,6 +290,9 @@ func (s *Store) Close() error {
 				errs = append(errs, st.Close())
 			}
 		}
+		if s.wc != nil {
+			errs = append(errs, s.wc.Close())
+		}
 		if s.rdb != nil {
 			errs = append(errs, s.rdb.Close())
 		}
@@ -274,23 +304,35 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
-// preparedChunk is a chunk with its encoded terms, built before taking the write lock.
+// preparedChunk is a chunk ready for the index, built before taking the write lock.
 type preparedChunk struct {
 	chunk  *codectx.Chunk
 	terms  []codectx.Term
-	blob   []byte
 	tids   []uint32
 	length int
 }
 
-// prepareFile checks f and builds the rows to write. Chunk ids and content hashes left empty
-// are derived; chunks repeating an id are dropped.
-func prepareFile(f codectx.File) ([]preparedChunk, error) {
+// preparedFile is a file's row and the chunks for the index, built before taking the write
+// lock.
+type preparedFile struct {
+	f      *codectx.File
+	chunks []preparedChunk
+	blob   []byte // chunk metadata, symbols and terms (see appendFileChunks)
+	bodies string // chunk bodies, concatenated
+}
+
+// prepareFile checks f and builds its row. Chunk ids and content hashes left empty are
+// derived; chunks repeating an id are dropped.
+func prepareFile(f *codectx.File) (*preparedFile, error) {
 	if f.Source == "" || f.Path == "" {
 		return nil, codectx.Permanent(fmt.Errorf("file needs a source and a path (source %q, path %q)", f.Source, f.Path))
 	}
 	out := make([]preparedChunk, 0, len(f.Chunks))
-	seen := make(map[string]bool, len(f.Chunks))
+	var seen map[string]bool
+	if len(f.Chunks) > 1 {
+		seen = make(map[string]bool, len(f.Chunks))
+	}
+	size, nterms := 0, 0
 	for i := range f.Chunks {
 		ic := &f.Chunks[i]
 		c := ic.Chunk
@@ -304,25 +346,46 @@ func prepareFile(f codectx.File) ([]preparedChunk, error) {
 		if c.ID == "" {
 			c.ID = codectx.ChunkID(c.Source, c.Path, c.StartLine, c.EndLine, c.ContentHash)
 		}
-		if seen[c.ID] {
-			continue
+		if seen != nil {
+			if seen[c.ID] {
+				continue
+			}
+			seen[c.ID] = true
 		}
-		seen[c.ID] = true
-		c.Symbols = append([]codectx.Symbol(nil), c.Symbols...)
+		c.Symbols = slices.Clone(c.Symbols)
 		terms := ic.Terms
-		if !sort.SliceIsSorted(terms, func(a, b int) bool { return terms[a].Token < terms[b].Token }) {
-			terms = append([]codectx.Term(nil), terms...)
-			sort.Slice(terms, func(a, b int) bool { return terms[a].Token < terms[b].Token })
+		if !slices.IsSortedFunc(terms, compareTerms) {
+			terms = slices.Clone(terms)
+			slices.SortFunc(terms, compareTerms)
 		}
-		out = append(out, preparedChunk{chunk: &c, terms: terms, blob: encodeTerms(nil, terms), length: ic.Length})
+		size += len(c.Body)
+		nterms += len(terms)
+		out = append(out, preparedChunk{chunk: &c, terms: terms, length: ic.Length})
 	}
-	return out, nil
+	var b strings.Builder
+	b.Grow(size)
+	for _, pc := range out {
+		b.WriteString(pc.chunk.Body)
+	}
+	bodies := b.String()
+	// The index keeps the bodies as slices of the row's text, as load does: one allocation
+	// per file, and none of the caller's buffers kept alive.
+	off := 0
+	for _, pc := range out {
+		n := len(pc.chunk.Body)
+		pc.chunk.Body = bodies[off : off+n]
+		off += n
+	}
+	blob := appendFileChunks(make([]byte, 0, 16+len(out)*64+nterms*8), f.Language, out)
+	return &preparedFile{f: f, chunks: out, blob: blob, bodies: bodies}, nil
 }
+
+func compareTerms(a, b codectx.Term) int { return strings.Compare(a.Token, b.Token) }
 
 // writeReq is one write call waiting for its transaction.
 type writeReq struct {
 	what  string
-	fn    func(tx *sql.Tx) error
+	fn    func(tx wtx) error
 	apply func(x *memIndex)
 	err   error
 	done  bool
@@ -333,9 +396,9 @@ const maxBatch = 256
 
 // write runs fn inside a write transaction and, once it has committed, apply on the in-memory
 // index; it returns after both. Concurrent calls are committed together (group commit): the
-// caller that gets the writer lock commits every call queued so far, each in its own savepoint
-// so that one failing call does not undo the others.
-func (s *Store) write(ctx context.Context, what string, fn func(tx *sql.Tx) error, apply func(x *memIndex)) error {
+// caller that gets the writer lock commits every call queued so far. fn may run more than once
+// (see commit), so it must not keep state from an earlier run.
+func (s *Store) write(ctx context.Context, what string, fn func(tx wtx) error, apply func(x *memIndex)) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
@@ -357,7 +420,12 @@ func (s *Store) write(ctx context.Context, what string, fn func(tx *sql.Tx) erro
 	return req.err
 }
 
-// commit writes a batch of requests in one transaction. The caller holds wmu.
+// commit writes a batch of requests in one transaction, then applies them to the in-memory
+// index. The caller holds wmu.
+//
+// The batch is first tried as it is. Only if a request fails is it rolled back and run again
+// with each request in its own savepoint, so that one failing call does not undo the others:
+// the savepoints cost three statements per call, which is most of the work of a small write.
 func (s *Store) commit(batch []*writeReq) {
 	defer func() {
 		for _, r := range batch {
@@ -377,36 +445,33 @@ func (s *Store) commit(batch []*writeReq) {
 	}
 	// Statements run without the callers' contexts: modernc watches a cancellable context
 	// with a goroutine per statement, and a transaction here takes milliseconds.
-	bg := context.Background()
-	tx, err := s.wdb.BeginTx(bg, nil)
-	if err != nil {
+	tx := wtx{s.wc}
+	if err := run(s.stmts.begin); err != nil {
 		fail(fmt.Errorf("begin: %w", err))
 		return
 	}
+	clean := true
+	for _, r := range batch {
+		if r.err = r.fn(tx); r.err != nil {
+			clean = false
+			break
+		}
+	}
+	if !clean && len(batch) > 1 {
+		if err := run(s.stmts.rollback); err != nil {
+			fail(fmt.Errorf("rollback: %w", err))
+			return
+		}
+		if err := run(s.stmts.begin); err != nil {
+			fail(fmt.Errorf("begin: %w", err))
+			return
+		}
+		if !s.runIsolated(tx, batch) {
+			return
+		}
+	}
 	ok := 0
 	for _, r := range batch {
-		if len(batch) == 1 {
-			r.err = r.fn(tx)
-		} else {
-			if _, err := tx.StmtContext(bg, s.stmts.savepoint).ExecContext(bg); err != nil {
-				tx.Rollback()
-				fail(fmt.Errorf("savepoint: %w", err))
-				return
-			}
-			r.err = r.fn(tx)
-			if r.err != nil {
-				if _, err := tx.StmtContext(bg, s.stmts.rollbackTo).ExecContext(bg); err != nil {
-					tx.Rollback()
-					fail(fmt.Errorf("rolling back to savepoint: %w", err))
-					return
-				}
-			}
-			if _, err := tx.StmtContext(bg, s.stmts.release).ExecContext(bg); err != nil {
-				tx.Rollback()
-				fail(fmt.Errorf("releasing savepoint: %w", err))
-				return
-			}
-		}
 		if r.err != nil {
 			r.err = fmt.Errorf("%s: %w", r.what, r.err)
 		} else {
@@ -414,10 +479,11 @@ func (s *Store) commit(batch []*writeReq) {
 		}
 	}
 	if ok == 0 {
-		tx.Rollback()
+		run(s.stmts.rollback)
 		return
 	}
-	if err := tx.Commit(); err != nil {
+	if err := run(s.stmts.commit); err != nil {
+		run(s.stmts.rollback) // the transaction may still be open
 		fail(fmt.Errorf("commit: %w", err))
 		return
 	}
@@ -430,82 +496,86 @@ func (s *Store) commit(batch []*writeReq) {
 	s.idx.mu.Unlock()
 }
 
-func (s *Store) deleteFileTx(tx *sql.Tx, source, path string) error {
-	bg := context.Background()
-	for _, st := range []*sql.Stmt{s.stmts.delSymbols, s.stmts.delChunks, s.stmts.delFile} {
-		if _, err := tx.StmtContext(bg, st).ExecContext(bg, source, path); err != nil {
-			return fmt.Errorf("deleting %s/%s: %w", source, path, err)
+// runIsolated runs each request of batch in its own savepoint of tx, rolling back those that
+// fail. It returns false, with tx rolled back and every request failed, if a savepoint could
+// not be handled.
+func (s *Store) runIsolated(tx wtx, batch []*writeReq) bool {
+	abort := func(what string, err error) bool {
+		run(s.stmts.rollback)
+		for _, r := range batch {
+			r.err = fmt.Errorf("%s: %s: %w", r.what, what, err)
 		}
+		return false
+	}
+	for _, r := range batch {
+		if err := run(s.stmts.savepoint); err != nil {
+			return abort("savepoint", err)
+		}
+		r.err = r.fn(tx)
+		if r.err != nil {
+			if err := run(s.stmts.rollbackTo); err != nil {
+				return abort("rolling back to savepoint", err)
+			}
+		}
+		if err := run(s.stmts.release); err != nil {
+			return abort("releasing savepoint", err)
+		}
+	}
+	return true
+}
+
+func (s *Store) deleteFileTx(source, path string) error {
+	if err := run(s.stmts.delFile, source, path); err != nil {
+		return fmt.Errorf("deleting %s/%s: %w", source, path, err)
 	}
 	return nil
 }
 
-// putFileTx replaces the rows of f.Path by f and returns the docs for the in-memory index.
-func (s *Store) putFileTx(tx *sql.Tx, f *codectx.File, chunks []preparedChunk) ([]newDoc, error) {
-	bg := context.Background()
-	if _, err := tx.StmtContext(bg, s.stmts.delSymbols).ExecContext(bg, f.Source, f.Path); err != nil {
-		return nil, fmt.Errorf("deleting old symbols of %s: %w", f.Path, err)
+// putFileTx writes the row of a prepared file, replacing the one stored for its path.
+func (s *Store) putFileTx(pf *preparedFile) error {
+	f := pf.f
+	if err := run(s.stmts.putFile, f.Source, f.Path, f.BlobHash, f.Language, f.Size, f.Skip, pf.blob, pf.bodies); err != nil {
+		return fmt.Errorf("writing file %s: %w", f.Path, err)
 	}
-	if _, err := tx.StmtContext(bg, s.stmts.delChunks).ExecContext(bg, f.Source, f.Path); err != nil {
-		return nil, fmt.Errorf("deleting old chunks of %s: %w", f.Path, err)
-	}
-	if _, err := tx.StmtContext(bg, s.stmts.putFile).ExecContext(bg, f.Source, f.Path, f.BlobHash, f.Language, f.Size, f.Skip); err != nil {
-		return nil, fmt.Errorf("writing file %s: %w", f.Path, err)
-	}
-	putChunk := tx.StmtContext(bg, s.stmts.putChunk)
-	putSymbol := tx.StmtContext(bg, s.stmts.putSymbol)
-	docs := make([]newDoc, 0, len(chunks))
-	for _, pc := range chunks {
-		c := pc.chunk
-		res, err := putChunk.ExecContext(bg, c.ID, c.Source, c.Path, c.Language, c.StartLine, c.EndLine, c.ContentHash, c.Body, pc.blob, pc.length)
-		if err != nil {
-			return nil, fmt.Errorf("writing chunk %s:%d-%d: %w", c.Path, c.StartLine, c.EndLine, err)
-		}
-		rowid, err := res.LastInsertId()
-		if err != nil {
-			return nil, fmt.Errorf("writing chunk %s:%d-%d: %w", c.Path, c.StartLine, c.EndLine, err)
-		}
-		for _, sym := range c.Symbols {
-			if _, err := putSymbol.ExecContext(bg, sym.Name, sym.Kind, c.Source, c.Path, c.ID, sym.StartLine, sym.EndLine); err != nil {
-				return nil, fmt.Errorf("writing symbol %s of %s: %w", sym.Name, c.Path, err)
-			}
-		}
-		docs = append(docs, newDoc{chunk: c, rowid: rowid, terms: pc.terms, tids: pc.tids, length: pc.length})
-	}
-	return docs, nil
+	return nil
 }
 
-// prepare builds the rows of f and resolves its term ids, before taking the writer lock.
-func (s *Store) prepare(f codectx.File) ([]preparedChunk, error) {
-	chunks, err := prepareFile(f)
+// docs returns the prepared chunks as docs for the in-memory index.
+func (pf *preparedFile) docs() []newDoc {
+	docs := make([]newDoc, len(pf.chunks))
+	for i, pc := range pf.chunks {
+		docs[i] = newDoc{chunk: pc.chunk, terms: pc.terms, tids: pc.tids, length: pc.length}
+	}
+	return docs
+}
+
+// prepare builds the row of f and resolves its term ids, before taking the writer lock.
+func (s *Store) prepare(f *codectx.File) (*preparedFile, error) {
+	pf, err := prepareFile(f)
 	if err != nil {
 		return nil, err
 	}
-	for i := range chunks {
-		chunks[i].tids = s.idx.resolveTerms(chunks[i].terms)
-	}
-	return chunks, nil
+	s.idx.resolveTerms(pf.chunks)
+	return pf, nil
 }
 
 // PutFile replaces everything stored for (f.Source, f.Path) with f, in one transaction.
 func (s *Store) PutFile(ctx context.Context, f codectx.File) error {
-	chunks, err := s.prepare(f)
+	pf, err := s.prepare(&f)
 	if err != nil {
 		return err
 	}
-	var docs []newDoc
-	return s.write(ctx, "putting "+f.Source+"/"+f.Path, func(tx *sql.Tx) error {
-		docs, err = s.putFileTx(tx, &f, chunks)
-		return err
+	return s.write(ctx, "putting "+f.Source+"/"+f.Path, func(tx wtx) error {
+		return s.putFileTx(pf)
 	}, func(x *memIndex) {
-		x.replaceFile(fileKey{f.Source, f.Path}, docs)
+		x.replaceFile(fileKey{f.Source, f.Path}, pf.docs())
 	})
 }
 
 // DeleteFile removes a file, its chunks and symbols. An unknown file is not an error.
 func (s *Store) DeleteFile(ctx context.Context, source, path string) error {
-	return s.write(ctx, "deleting "+source+"/"+path, func(tx *sql.Tx) error {
-		return s.deleteFileTx(tx, source, path)
+	return s.write(ctx, "deleting "+source+"/"+path, func(tx wtx) error {
+		return s.deleteFileTx(source, path)
 	}, func(x *memIndex) {
 		x.replaceFile(fileKey{source, path}, nil)
 	})
@@ -513,22 +583,20 @@ func (s *Store) DeleteFile(ctx context.Context, source, path string) error {
 
 // RenameFile removes oldPath and stores f, in one transaction.
 func (s *Store) RenameFile(ctx context.Context, oldPath string, f codectx.File) error {
-	chunks, err := s.prepare(f)
+	pf, err := s.prepare(&f)
 	if err != nil {
 		return err
 	}
-	var docs []newDoc
-	return s.write(ctx, "renaming "+f.Source+"/"+oldPath+" to "+f.Path, func(tx *sql.Tx) error {
+	return s.write(ctx, "renaming "+f.Source+"/"+oldPath+" to "+f.Path, func(tx wtx) error {
 		if oldPath != f.Path {
-			if err := s.deleteFileTx(tx, f.Source, oldPath); err != nil {
+			if err := s.deleteFileTx(f.Source, oldPath); err != nil {
 				return err
 			}
 		}
-		docs, err = s.putFileTx(tx, &f, chunks)
-		return err
+		return s.putFileTx(pf)
 	}, func(x *memIndex) {
 		x.removeFile(fileKey{f.Source, oldPath})
-		x.replaceFile(fileKey{f.Source, f.Path}, docs)
+		x.replaceFile(fileKey{f.Source, f.Path}, pf.docs())
 	})
 }
 
@@ -575,7 +643,7 @@ func (s *Store) SourceState(ctx context.Context, source string) (codectx.SourceS
 
 // SetSourceState records the sync state of a source.
 func (s *Store) SetSourceState(ctx context.Context, source string, st codectx.SourceState) error {
-	return s.write(ctx, "setting state of "+source, func(tx *sql.Tx) error {
+	return s.write(ctx, "setting state of "+source, func(tx wtx) error {
 		_, err := tx.Exec(`INSERT INTO sources (name, cursor, pending, ref) VALUES (?, ?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor, pending = excluded.pending, ref = excluded.ref`,
 			source, st.Cursor, st.Pending, st.Ref)
@@ -585,10 +653,8 @@ func (s *Store) SetSourceState(ctx context.Context, source string, st codectx.So
 
 // DropSource removes every file, chunk and symbol of a source and its state. Its runs stay.
 func (s *Store) DropSource(ctx context.Context, source string) error {
-	return s.write(ctx, "dropping source "+source, func(tx *sql.Tx) error {
+	return s.write(ctx, "dropping source "+source, func(tx wtx) error {
 		for _, q := range []string{
-			`DELETE FROM symbols WHERE source = ?`,
-			`DELETE FROM chunks WHERE source = ?`,
 			`DELETE FROM files WHERE source = ?`,
 			`DELETE FROM sources WHERE name = ?`,
 		} {
@@ -630,7 +696,7 @@ func (s *Store) PutRun(ctx context.Context, r codectx.Run) error {
 	if err != nil {
 		return fmt.Errorf("encoding run %s: %w", r.ID, err)
 	}
-	return s.write(ctx, "putting run "+r.ID, func(tx *sql.Tx) error {
+	return s.write(ctx, "putting run "+r.ID, func(tx wtx) error {
 		_, err := tx.Exec(`INSERT INTO runs (id, source, started_at, json) VALUES (?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET source = excluded.source, started_at = excluded.started_at, json = excluded.json`,
 			r.ID, r.Source, r.StartedAt, string(b))
@@ -678,7 +744,7 @@ func (s *Store) PutDeadLetter(ctx context.Context, d codectx.DeadLetter) error {
 	if d.ID == "" {
 		return codectx.Permanent(errors.New("putting dead letter: empty id"))
 	}
-	return s.write(ctx, "putting dead letter "+d.ID, func(tx *sql.Tx) error {
+	return s.write(ctx, "putting dead letter "+d.ID, func(tx wtx) error {
 		_, err := tx.Exec(`INSERT INTO dead_letters (id, topic, payload, error, at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET topic = excluded.topic, payload = excluded.payload, error = excluded.error, at = excluded.at`,
 			d.ID, d.Topic, d.Payload, d.Error, d.At)
@@ -761,40 +827,51 @@ func (s *Store) Chunks(ctx context.Context, source string) ([]codectx.Chunk, err
 	if s.closed.Load() {
 		return nil, ErrClosed
 	}
-	syms := make(map[string][]codectx.Symbol)
-	srows, err := s.rdb.QueryContext(ctx, `SELECT chunk_id, name, kind, start_line, end_line FROM symbols WHERE source = ? ORDER BY rowid`, source)
-	if err != nil {
-		return nil, fmt.Errorf("listing symbols of %s: %w", source, err)
-	}
-	for srows.Next() {
-		var id string
-		var sym codectx.Symbol
-		if err := srows.Scan(&id, &sym.Name, &sym.Kind, &sym.StartLine, &sym.EndLine); err != nil {
-			srows.Close()
-			return nil, fmt.Errorf("listing symbols of %s: %w", source, err)
-		}
-		syms[id] = append(syms[id], sym)
-	}
-	srows.Close()
-	if err := srows.Err(); err != nil {
-		return nil, fmt.Errorf("listing symbols of %s: %w", source, err)
-	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, source, path, language, start_line, end_line, content_hash, body
-		FROM chunks WHERE source = ? ORDER BY path, start_line, end_line, id`, source)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT path, language, chunks, bodies FROM files WHERE source = ?`, source)
 	if err != nil {
 		return nil, fmt.Errorf("listing chunks of %s: %w", source, err)
 	}
 	defer rows.Close()
+	in := newInterner()
 	var out []codectx.Chunk
 	for rows.Next() {
-		var c codectx.Chunk
-		if err := rows.Scan(&c.ID, &c.Source, &c.Path, &c.Language, &c.StartLine, &c.EndLine, &c.ContentHash, &c.Body); err != nil {
+		var path, bodies string
+		var lang []byte
+		var blob sql.RawBytes
+		if err := rows.Scan(&path, &lang, &blob, &bodies); err != nil {
 			return nil, fmt.Errorf("listing chunks of %s: %w", source, err)
 		}
-		c.Symbols = syms[c.ID]
-		out = append(out, c)
+		r, err := newChunkReader(blob, bodies, in.get(lang), in.get)
+		if err != nil {
+			return nil, fmt.Errorf("listing chunks of %s/%s: %w", source, path, err)
+		}
+		for {
+			c := codectx.Chunk{Source: source, Path: path}
+			if _, ok := r.next(&c, nil); !ok {
+				break
+			}
+			out = append(out, c)
+		}
+		if r.err != nil {
+			return nil, fmt.Errorf("listing chunks of %s/%s: %w", source, path, r.err)
+		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing chunks of %s: %w", source, err)
+	}
+	slices.SortFunc(out, func(a, b codectx.Chunk) int {
+		if c := strings.Compare(a.Path, b.Path); c != 0 {
+			return c
+		}
+		if a.StartLine != b.StartLine {
+			return cmp.Compare(a.StartLine, b.StartLine)
+		}
+		if a.EndLine != b.EndLine {
+			return cmp.Compare(a.EndLine, b.EndLine)
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
 }
 
 // ChunkByID returns one chunk; the error wraps codectx.ErrNotFound for an unknown id.

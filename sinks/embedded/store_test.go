@@ -338,3 +338,40 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 		t.Fatalf("Stats = %+v, want %d files and %d chunks", st, len(files), want)
 	}
 }
+
+// A name defined in more places than crowdedName only finds the definitions next to the
+// cursor, through the per-directory symbol index, and keeps finding them after a rename.
+func TestCrowdedNamesFindOnlyNearDefinitions(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir())
+	sym := []codectx.Symbol{{Name: "String", Kind: "method", StartLine: 1, EndLine: 1}}
+	for i := 0; i <= crowdedName; i++ {
+		f := sinktest.NewFile("repo", fmt.Sprintf("pkg%02d/t.go", i), codectx.LangGo, sinktest.ChunkSpec{Body: "func (T) String() string", Symbols: sym})
+		if err := s.PutFile(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hits, err := s.Definitions(ctx, []string{"String"}, codectx.SearchFilter{Near: "pkg07/cursor.go"}, 8)
+	if err != nil || len(hits) != 1 || hits[0].Path != "pkg07/t.go" {
+		t.Fatalf("near pkg07: %v %v", locsOf(hits), err)
+	}
+	if hits, _ := s.Definitions(ctx, []string{"String"}, codectx.SearchFilter{}, 8); len(hits) != 0 {
+		t.Fatalf("without Near a crowded name must find nothing, got %v", locsOf(hits))
+	}
+	f := sinktest.NewFile("repo", "pkg07/renamed.go", codectx.LangGo, sinktest.ChunkSpec{Body: "func (T) String() string", Symbols: sym})
+	if err := s.RenameFile(ctx, "pkg07/t.go", f); err != nil {
+		t.Fatal(err)
+	}
+	hits, _ = s.Definitions(ctx, []string{"String"}, codectx.SearchFilter{Near: "pkg07/cursor.go"}, 8)
+	if len(hits) != 1 || hits[0].Path != "pkg07/renamed.go" {
+		t.Fatalf("after rename: %v", locsOf(hits))
+	}
+}
+
+func locsOf(hits []codectx.Hit) []string {
+	var out []string
+	for _, h := range hits {
+		out = append(out, fmt.Sprintf("%s:%d", h.Path, h.StartLine))
+	}
+	return out
+}

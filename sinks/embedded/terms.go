@@ -42,13 +42,14 @@ func decodeTerms(b []byte, fn func(token []byte, freq uint32)) error {
 		return nil
 	}
 	var tok []byte
-	_, err := readTerms(b, &tok, fn)
+	_, err := readTerms(b, &tok, nil, fn)
 	return err
 }
 
 // readTerms decodes one terms blob at the start of b and returns what follows it. buf is a
-// scratch buffer for the tokens; fn may be nil to skip the terms.
-func readTerms(b []byte, buf *[]byte, fn func(token []byte, freq uint32)) ([]byte, error) {
+// scratch buffer for the tokens; count, unless nil, is told the number of terms before fn
+// gets them; fn may be nil to skip the terms.
+func readTerms(b []byte, buf *[]byte, count func(n int), fn func(token []byte, freq uint32)) ([]byte, error) {
 	if len(b) == 0 {
 		return nil, errCorruptTerms
 	}
@@ -61,6 +62,12 @@ func readTerms(b []byte, buf *[]byte, fn func(token []byte, freq uint32)) ([]byt
 		return nil, errCorruptTerms
 	}
 	b = b[k:]
+	if count != nil {
+		if n > uint64(len(b)) {
+			return nil, errCorruptTerms
+		}
+		count(int(n))
+	}
 	tok := (*buf)[:0]
 	defer func() { *buf = tok }()
 	for i := uint64(0); i < n; i++ {
@@ -98,11 +105,12 @@ const (
 	chunkLang                // the chunk's language differs from the file's and follows
 )
 
-// appendFileChunks appends the chunks blob of a file to dst and the chunks' bodies to bodies.
+// appendFileChunks appends the chunks blob of a file to dst. The bodies are stored apart,
+// concatenated in the order of the chunks.
 // The blob holds a format byte and the chunk count, then for each chunk: flags, id, content
 // hash, language (when it is not the file's), start line, line count, body length, token
 // count, symbols (name, kind, lines relative to the chunk) and its encoded terms.
-func appendFileChunks(dst, bodies []byte, fileLang string, chunks []preparedChunk) ([]byte, []byte) {
+func appendFileChunks(dst []byte, fileLang string, chunks []preparedChunk) []byte {
 	dst = append(dst, fileFormat)
 	dst = binary.AppendUvarint(dst, uint64(len(chunks)))
 	for _, pc := range chunks {
@@ -126,7 +134,6 @@ func appendFileChunks(dst, bodies []byte, fileLang string, chunks []preparedChun
 		dst = binary.AppendVarint(dst, int64(c.StartLine))
 		dst = binary.AppendVarint(dst, int64(c.EndLine-c.StartLine))
 		dst = binary.AppendUvarint(dst, uint64(len(c.Body)))
-		bodies = append(bodies, c.Body...)
 		dst = binary.AppendUvarint(dst, uint64(pc.length))
 		dst = binary.AppendUvarint(dst, uint64(len(c.Symbols)))
 		for _, s := range c.Symbols {
@@ -137,7 +144,7 @@ func appendFileChunks(dst, bodies []byte, fileLang string, chunks []preparedChun
 		}
 		dst = encodeTerms(dst, pc.terms)
 	}
-	return dst, bodies
+	return dst
 }
 
 func appendString(dst []byte, s string) []byte {
@@ -179,6 +186,7 @@ type chunkReader struct {
 	n        int // chunks left
 	tok      []byte
 	intern   func([]byte) string
+	count    func(n int) // if set, told each chunk's number of terms before they are decoded
 	err      error
 }
 
@@ -278,7 +286,7 @@ func (r *chunkReader) next(c *codectx.Chunk, terms func(tok []byte, freq uint32)
 	if r.err != nil {
 		return 0, false
 	}
-	rest, err := readTerms(r.b, &r.tok, terms)
+	rest, err := readTerms(r.b, &r.tok, r.count, terms)
 	if err != nil {
 		r.err = err
 		return 0, false
