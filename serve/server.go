@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -44,6 +45,10 @@ type Server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	latency *prometheus.HistogramVec
+	// retrievals admits one context retrieval per CPU at a time. Retrieval is CPU-bound, so
+	// running more at once only shares the CPUs between them and lets the scheduler pick
+	// favourites; admitted in turn, they finish in the order they came.
+	retrievals chan struct{}
 }
 
 // New builds a server; use it as an http.Handler.
@@ -54,7 +59,7 @@ func New(cfg Config) *Server {
 	if cfg.Ready == nil {
 		cfg.Ready = func() bool { return true }
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), retrievals: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "codectx_http_request_seconds",
 		Help:    "HTTP request latency by route and status.",
@@ -170,7 +175,13 @@ func (s *Server) handleContext(w http.ResponseWriter, r *http.Request) error {
 	if err := req.Validate(); err != nil {
 		return err
 	}
+	select {
+	case s.retrievals <- struct{}{}:
+	case <-r.Context().Done():
+		return r.Context().Err()
+	}
 	snippets, err := s.cfg.Retriever.Retrieve(r.Context(), req)
+	<-s.retrievals
 	if err != nil {
 		return err
 	}

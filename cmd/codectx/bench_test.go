@@ -114,7 +114,9 @@ func BenchmarkIndexGoSource(b *testing.B) {
 		mb, _ := strconv.ParseFloat(m[3], 64)
 		size := dirSize(b, dataDir)
 
+		corpus := repoBytes(b, repo)
 		b.ReportMetric(wall.Seconds(), "index_s")
+		b.ReportMetric(float64(corpus)/1e6/wall.Seconds(), "corpus_MB/s")
 		b.ReportMetric(mb/wall.Seconds(), "MB/s")
 		b.ReportMetric(float64(files)/wall.Seconds(), "files/s")
 		b.ReportMetric(float64(chunks)/wall.Seconds(), "chunks/s")
@@ -184,6 +186,24 @@ func parseOnly(b *testing.B, repo string) (time.Duration, int64) {
 	close(ch)
 	wg.Wait()
 	return time.Since(start), total
+}
+
+// repoBytes adds up the sizes of every file at HEAD: the corpus a full index reads.
+func repoBytes(b *testing.B, repo string) int64 {
+	cmd := exec.Command("git", "ls-tree", "-r", "-l", "HEAD")
+	cmd.Dir = repo
+	out, err := cmd.Output()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n int64
+	for _, line := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(line); len(f) >= 4 && f[1] == "blob" {
+			size, _ := strconv.ParseInt(f[3], 10, 64)
+			n += size
+		}
+	}
+	return n
 }
 
 func dirSize(b *testing.B, dir string) int64 {
