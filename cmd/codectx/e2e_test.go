@@ -34,7 +34,16 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	if repo := os.Getenv("CODECTX_TEST_PARSE_ONLY"); repo != "" {
+		if err := runParseOnly(repo); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	code := m.Run()
+	cleanupBench()
+	os.Exit(code)
 }
 
 // codectxCmd returns a command that runs codectx with args.
