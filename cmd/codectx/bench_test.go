@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -329,32 +328,6 @@ func runtimeWorkers() int {
 		}
 	}
 	return runtime.GOMAXPROCS(0)
-}
-
-func startServe(b *testing.B, dataDir, repo string) (string, func()) {
-	srv := codectxCmd("serve", "--data-dir", dataDir, "--addr", "127.0.0.1:0", "--source", repo, "--log-level", "warn")
-	stdout, err := srv.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv.Stderr = os.Stderr
-	if err := srv.Start(); err != nil {
-		b.Fatal(err)
-	}
-	sc := bufio.NewScanner(stdout)
-	base := ""
-	for sc.Scan() {
-		if _, rest, ok := strings.Cut(sc.Text(), "serving on "); ok {
-			base = strings.Fields(rest)[0]
-			break
-		}
-	}
-	go io.Copy(io.Discard, stdout)
-	if base == "" {
-		b.Fatal("serve did not start")
-	}
-	waitReady(b, base)
-	return base, func() { srv.Process.Signal(os.Interrupt); srv.Wait() }
 }
 
 func sampleRequests(b *testing.B, repo string, n int) []serve.ContextRequest {

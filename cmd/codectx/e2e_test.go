@@ -272,33 +272,8 @@ func TestContextOnGoSource(t *testing.T) {
 	}
 	t.Logf("indexed in %s: %s", time.Since(start).Round(time.Millisecond), strings.TrimSpace(string(out)))
 
-	srv := codectxCmd("serve", "--data-dir", dataDir, "--addr", "127.0.0.1:0", "--source", repo)
-	stdout, err := srv.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	srv.Stderr = &stderr
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		srv.Process.Signal(os.Interrupt)
-		srv.Wait()
-	}()
-	base := ""
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		if _, rest, ok := strings.Cut(sc.Text(), "serving on "); ok {
-			base = strings.Fields(rest)[0]
-			break
-		}
-	}
-	go io.Copy(io.Discard, stdout)
-	if base == "" {
-		t.Fatalf("serve did not say where it listens:\n%s", stderr.String())
-	}
-	waitReady(t, base)
+	base, stop := startServe(t, dataDir, repo)
+	defer stop()
 
 	pkgs := []string{"strconv", "bufio", "encoding/json", "net/url", "go/scanner", "text/template", "regexp/syntax",
 		"compress/flate", "fmt", "net/http", "go/types", "time", "math/big", "archive/tar", "image/png", "crypto/tls"}
@@ -336,6 +311,41 @@ func TestContextOnGoSource(t *testing.T) {
 			t.Logf("%s → %s: found (%d snippets, %.2f ms)", s.file, s.callee, len(resp.Snippets), resp.TookMS)
 		}
 	}
+}
+
+// startServe runs `codectx serve` on a free loopback port over an indexed data dir, waits
+// until it is ready and returns its base URL and a function that stops it.
+func startServe(t testing.TB, dataDir, repo string) (string, func()) {
+	t.Helper()
+	srv := codectxCmd("serve", "--data-dir", dataDir, "--addr", "127.0.0.1:0", "--source", repo, "--log-level", "warn")
+	stdout, err := srv.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	srv.Stderr = &stderr
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stop := func() {
+		srv.Process.Signal(os.Interrupt)
+		srv.Wait()
+	}
+	base := ""
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if _, rest, ok := strings.Cut(sc.Text(), "serving on "); ok {
+			base = strings.Fields(rest)[0]
+			break
+		}
+	}
+	go io.Copy(io.Discard, stdout)
+	if base == "" {
+		stop()
+		t.Fatalf("serve did not say where it listens:\n%s", stderr.String())
+	}
+	waitReady(t, base)
+	return base, stop
 }
 
 func lastLines(s string, n int) string {

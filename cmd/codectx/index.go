@@ -70,14 +70,14 @@ func cmdIndex(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		}
 		fmt.Fprintln(stdout, summary(run, time.Since(start)))
 		if err != nil {
-			failed = append(failed, name)
+			failed = append(failed, err.Error())
 			if run.ID == "" { // failed before the run began
 				fmt.Fprintf(stdout, "%s: sync failed: %v\n", name, err)
 			}
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d sources failed to sync: %s", len(failed), len(a.sources), strings.Join(failed, ", "))
+		return fmt.Errorf("%d of %d sources failed to sync: %s", len(failed), len(a.sources), strings.Join(failed, "; "))
 	}
 	return nil
 }
