@@ -206,7 +206,8 @@ func TestSyncAppliesChangesAndMovesCursor(t *testing.T) {
 	files["logo.png"] = "BINARY\x00"
 	v1 := src.commit(files)
 	var calls atomic.Int64
-	run, err := p.Sync(ctx, "mem", "test", func(pipeline.Progress) { calls.Add(1) })
+	var last atomic.Value
+	run, err := p.Sync(ctx, "mem", "test", func(pr pipeline.Progress) { calls.Add(1); last.Store(pr) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,6 +216,9 @@ func TestSyncAppliesChangesAndMovesCursor(t *testing.T) {
 	}
 	if calls.Load() != 41 {
 		t.Errorf("progress called %d times, want 41", calls.Load())
+	}
+	if pr := last.Load().(pipeline.Progress); pr.Total != 41 || pr.Done > pr.Total {
+		t.Errorf("last progress = %+v, want a total of 41 known while handling", pr)
 	}
 	state, _ := st.SourceState(ctx, "mem")
 	if state.Cursor != v1 || state.Pending != "" {
