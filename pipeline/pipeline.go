@@ -406,11 +406,14 @@ func (p *Pipeline) complete(runID string, res Result, fail *failure) {
 		t.prog.Bytes += res.Bytes
 	}
 	prog := t.prog
-	t.maybeFinish()
 	t.mu.Unlock()
+	// Report before the run can finish, so that no progress arrives after Sync returned.
 	if t.onProg != nil {
 		t.onProg(prog)
 	}
+	t.mu.Lock()
+	t.maybeFinish()
+	t.mu.Unlock()
 }
 
 // Sync brings the store up to date with a source's tip and returns the run's record. Syncs of
