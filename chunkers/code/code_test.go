@@ -138,7 +138,7 @@ func TestSplitsLargeClass(t *testing.T) {
 			t.Errorf("chunk %d-%d has %d chars, over twice the target", c.StartLine, c.EndLine, len(c.Body))
 		}
 		if !strings.HasPrefix(strings.TrimSpace(c.Body), "/**") && !strings.HasPrefix(c.Body, "package") && !strings.HasPrefix(c.Body, "public class") {
-			t.Errorf("chunk %d-%d does not start at a doc comment: %q", c.StartLine, c.EndLine, c.Body[:20])
+			t.Errorf("chunk %d-%d does not start at a doc comment: %q", c.StartLine, c.EndLine, c.Body[:min(20, len(c.Body))])
 		}
 		for _, s := range c.Symbols {
 			if s.Kind == "method" {

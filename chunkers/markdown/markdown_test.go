@@ -69,8 +69,9 @@ func TestSectionSymbols(t *testing.T) {
 	for _, c := range chunks {
 		for _, s := range c.Symbols {
 			found[s.Name] = s
-			if !strings.HasPrefix(c.Body, "#") && s.StartLine == c.StartLine {
-				t.Errorf("heading %q does not start its chunk", s.Name)
+			// The sections are larger than the target, so each of their headings starts a chunk.
+			if (s.Name == "One" || s.Name == "Two") && s.StartLine != c.StartLine {
+				t.Errorf("heading %q (line %d) does not start its chunk (line %d)", s.Name, s.StartLine, c.StartLine)
 			}
 		}
 	}

@@ -44,7 +44,6 @@ type posting struct {
 // doc is one indexed chunk. chunk is nil once the doc is deleted (a tombstone).
 type doc struct {
 	chunk  *codectx.Chunk
-	rowid  int64
 	family string
 	terms  []uint32 // term ids, to keep document frequencies right on delete
 }
@@ -59,7 +58,6 @@ type fileKey struct{ source, path string }
 // newDoc is a chunk ready to enter the index.
 type newDoc struct {
 	chunk  *codectx.Chunk
-	rowid  int64
 	terms  []codectx.Term
 	tids   []uint32 // term ids resolved in advance by resolveTerms (noTerm: new), or nil
 	length int
@@ -123,7 +121,7 @@ type memIndex struct {
 
 	renumberMin int  // tombstones before renumbering is considered
 	renumbers   int  // how many times the docs were renumbered
-	exact       bool // score common terms on every doc (for measuring the shortcut)
+	exact       bool // no query pruning: exact BM25 (for measuring what pruning costs)
 }
 
 func newMemIndex() *memIndex {
@@ -164,7 +162,7 @@ func (x *memIndex) add(nd newDoc) {
 		x.postings[tid] = append(x.postings[tid], posting{doc: d, tf: t.Freq})
 		x.df[tid]++
 	}
-	x.docs = append(x.docs, doc{chunk: c, rowid: nd.rowid, family: codectx.LanguageFamily(c.Language), terms: ids})
+	x.docs = append(x.docs, doc{chunk: c, family: codectx.LanguageFamily(c.Language), terms: ids})
 	x.docLen = append(x.docLen, float32(nd.length))
 	x.live++
 	x.totalLen += int64(nd.length)
@@ -423,7 +421,7 @@ func (x *memIndex) lexical(terms []codectx.QueryTerm, f codectx.SearchFilter, k 
 			continue
 		}
 		df := float64(x.df[tid])
-		if df == 0 || (big && df > maxTermFrac*n) {
+		if df == 0 || (big && !x.exact && df > maxTermFrac*n) {
 			continue
 		}
 		idf := math.Log(1 + (n-df+0.5)/(df+0.5))

@@ -2,8 +2,10 @@
 // with the lexical index and the symbol table held in memory for queries.
 //
 // Every write is one SQLite transaction through a single writer connection. Only after it
-// commits is the in-memory index updated, so a query never sees data that a crash could lose,
-// and sees every write that returned before it started. On Open the in-memory index is
+// commits is the in-memory index updated, so a query never sees a half-written file, and sees
+// every write that returned before it started. The database runs in WAL mode with
+// synchronous=NORMAL: a power loss may drop the latest commits (never part of one), which the
+// next sync redoes, since the cursor moves only after them. On Open the in-memory index is
 // rebuilt from the catalog.
 package embedded
 

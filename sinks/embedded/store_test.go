@@ -151,8 +151,14 @@ func TestReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := answers(t, s)
-	wantStats, _ := s.Stats(ctx)
-	wantChunks, _ := s.Chunks(ctx, "one")
+	wantStats, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantChunks, err := s.Chunks(ctx, "one")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(want[0].lexical) == 0 || len(want[0].defs) == 0 {
 		t.Fatalf("test corpus gives no answers: %+v", want[0])
 	}
@@ -235,8 +241,11 @@ func TestChurnMatchesFresh(t *testing.T) {
 			t.Fatalf("chunks of %s differ between churned and fresh stores", src)
 		}
 	}
-	sa, _ := churned.Stats(ctx)
-	sb, _ := fresh.Stats(ctx)
+	sa, errA := churned.Stats(ctx)
+	sb, errB := fresh.Stats(ctx)
+	if errA != nil || errB != nil {
+		t.Fatalf("Stats: %v, %v", errA, errB)
+	}
 	if sa != sb {
 		t.Fatalf("Stats: churned %+v, fresh %+v", sa, sb)
 	}

@@ -357,6 +357,7 @@ func (s *Source) open() (*handle, error) {
 		filesystem.Options{LargeObjectThreshold: s.filter.MaxFileBytes()})
 	repo, err := gogit.Open(st, nil)
 	if err != nil {
+		st.Close()
 		return nil, s.openError(err)
 	}
 	newReader := func() (*filesystem.Storage, error) {
@@ -418,10 +419,22 @@ func (s *Source) Tip(ctx context.Context) (string, error) {
 	}
 	c, err := s.resolveLocal(h)
 	if err != nil {
+		h.close()
 		return "", err
 	}
-	s.h.Store(h)
+	s.swap(h)
 	return c.String(), nil
+}
+
+// swap makes h the current handle and closes the one it replaces. A reader still holding the
+// old handle is safe: its borrowed storage is closed when returned, and the rest reopens files
+// as it needs them.
+func (s *Source) swap(h *handle) {
+	if old := s.h.Swap(h); old != nil && old != h {
+		if err := old.close(); err != nil {
+			s.log.Warn("closing the previous repository handle", "err", err)
+		}
+	}
 }
 
 // resolveLocal returns the commit at the configured branch, or at HEAD.
@@ -499,6 +512,12 @@ func (s *Source) tipRemote(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	swapped := false
+	defer func() {
+		if !swapped {
+			h.close() // an error before the swap: this handle is no one's
+		}
+	}()
 	branch := s.cfg.Branch
 	if branch == "" {
 		if branch, err = s.defaultBranch(ctx, h); err != nil {
@@ -516,7 +535,8 @@ func (s *Source) tipRemote(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s.h.Store(h)
+	s.swap(h)
+	swapped = true
 	return c.String(), nil
 }
 
@@ -689,9 +709,14 @@ func (s *Source) refresh(old *handle) *handle {
 		return old
 	}
 	if !s.h.CompareAndSwap(old, nh) {
+		nh.close()
 		if cur := s.h.Load(); cur != nil {
 			return cur
 		}
+		return old
+	}
+	if old != nil {
+		old.close()
 	}
 	return nh
 }
@@ -877,8 +902,11 @@ func (s *Source) Read(ctx context.Context, c codectx.Change) ([]byte, error) {
 	case errors.As(err, &se):
 		return nil, err
 	case err != nil:
+		// Classify before wrapping: the path and folder must not decide (a file named
+		// invalid_test.go is no sign of corruption).
+		permanent := errors.Is(err, plumbing.ErrObjectNotFound) || isCorrupt(err)
 		err = fmt.Errorf("reading blob %s (%s) in %s: %w", hash, c.Path, s.where(), err)
-		if errors.Is(err, plumbing.ErrObjectNotFound) || isCorrupt(err) {
+		if permanent {
 			return nil, codectx.Permanent(err)
 		}
 		return nil, err
