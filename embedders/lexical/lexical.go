@@ -125,7 +125,15 @@ func Tokens(text []byte, fn func(tok []byte)) {
 			i++
 		}
 		n := i - start
-		if nw < 0 || n > maxToken {
+		if nw < 0 {
+			continue
+		}
+		if n > maxToken {
+			// Too long to keep whole (a hash, base64), but the words that ended within its
+			// first maxToken bytes still count.
+			for _, w := range words[:nw] {
+				emit(lb[w[0]:w[1]], fn)
+			}
 			continue
 		}
 		emit(lb[:n], fn)

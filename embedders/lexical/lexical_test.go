@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -42,6 +43,8 @@ func TestTokens(t *testing.T) {
 		{"naïve_café", []string{"naïve_café", "naïve", "café"}},
 		{"\xff\xfeok\xc3", []string{"ok"}},
 		{"", nil},
+		// Over maxToken bytes: not kept whole, but the words that end within the limit are.
+		{strings.Repeat("alpha_", 11) + "omega", slices.Repeat([]string{"alpha"}, 10)},
 	} {
 		if got := tokens(tc.in); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("Tokens(%q) = %q, want %q", tc.in, got, tc.want)
