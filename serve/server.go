@@ -1,5 +1,7 @@
-// Package serve is codectx's HTTP front: the context API (/v1/context), health and readiness,
-// and Prometheus metrics. It ranks context by combining the signals an index offers.
+// Package serve is codectx's HTTP front: the context API (/v1/context), the Tabby-compatible
+// completion API (/v1/completions, /v1/health, /v1/events, chat), health and readiness, and
+// Prometheus metrics. It ranks context by combining the signals an index offers, and lays it
+// into fill-in-the-middle prompts for a model back end.
 package serve
 
 import (
@@ -16,8 +18,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/cors"
 
 	"github.com/codectx/codectx"
+	"github.com/codectx/codectx/backends"
 )
 
 // MaxBodyBytes is the largest request body accepted.
@@ -37,6 +41,24 @@ type Config struct {
 	Gatherer prometheus.Gatherer
 	// Registerer receives the server's metrics (nil: not registered).
 	Registerer prometheus.Registerer
+
+	// Completer is the completion model back end (nil: /v1/completions answers 501).
+	Completer backends.Completer
+	// Chatter is the chat model back end (nil: chat answers 501).
+	Chatter    backends.Chatter
+	Completion CompletionOptions
+	// ChatTimeout bounds a whole chat request (default 5 minutes).
+	ChatTimeout time.Duration
+	// Auth says when /v1* routes need a bearer token; Tokens holds them.
+	Auth   AuthMode
+	Tokens codectx.Tokens
+	// RatePerMinute limits requests per token (per address without auth) on /v1* routes other
+	// than health; 0 means no limit.
+	RatePerMinute int
+	// Usage records completions and editor events (nil: not recorded).
+	Usage                  codectx.Usage
+	DisableClientTelemetry bool
+	Build                  BuildInfo
 }
 
 // Server serves codectx's HTTP API.
@@ -44,7 +66,11 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	mux     *http.ServeMux
+	handler http.Handler
 	latency *prometheus.HistogramVec
+	metrics serverMetrics
+	tokens  *tokenCache
+	limits  *limiters
 	// retrievals admits one context retrieval per CPU at a time. Retrieval is CPU-bound, so
 	// running more at once only shares the CPUs between them and lets the scheduler pick
 	// favourites; admitted in turn, they finish in the order they came.
@@ -59,16 +85,39 @@ func New(cfg Config) *Server {
 	if cfg.Ready == nil {
 		cfg.Ready = func() bool { return true }
 	}
+	cfg.Completion.fill()
+	if cfg.ChatTimeout <= 0 {
+		cfg.ChatTimeout = 5 * time.Minute
+	}
+	if cfg.Auth == "" {
+		cfg.Auth = AuthOff
+	}
 	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), retrievals: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	if cfg.Tokens != nil {
+		s.tokens = &tokenCache{tokens: cfg.Tokens, byHash: map[string]tokenEntry{}}
+	}
+	if cfg.RatePerMinute > 0 {
+		s.limits = &limiters{perMinute: cfg.RatePerMinute, byKey: map[string]*limiterEntry{}}
+	}
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "codectx_http_request_seconds",
 		Help:    "HTTP request latency by route and status.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 	}, []string{"route", "status"})
+	s.metrics = newServerMetrics()
 	if cfg.Registerer != nil {
 		cfg.Registerer.MustRegister(s.latency)
+		s.metrics.register(cfg.Registerer)
 	}
 	s.handle("POST /v1/context", s.handleContext)
+	s.handle("GET /v1/health", s.handleHealth)
+	s.handle("POST /v1/health", s.handleHealth)
+	s.handle("POST /v1/completions", s.handleCompletions)
+	s.handle("POST /v1/events", s.handleEvents)
+	s.handle("GET /v1beta/server_setting", s.handleServerSetting)
+	s.handle("GET /v1beta/models", s.handleModels)
+	s.handle("POST /v1/chat/completions", s.handleChat)
+	s.handle("POST /v1beta/chat/completions", s.handleChat)
 	s.handle("GET /healthz", func(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return nil
@@ -84,10 +133,19 @@ func New(cfg Config) *Server {
 	if cfg.Gatherer != nil {
 		s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{}))
 	}
+	// Permissive CORS: the browser build of Tabby's client calls the same endpoints. Preflight
+	// requests are answered before auth, as browsers send them without credentials.
+	s.handler = cors.New(cors.Options{
+		AllowOriginFunc:  func(string) bool { return true },
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders:   []string{"*"},
+		AllowCredentials: true,
+		MaxAge:           600,
+	}).Handler(s.guard(s.mux))
 	return s
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 type statusWriter struct {
 	http.ResponseWriter
@@ -126,6 +184,18 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status, msg = http.StatusRequestEntityTooLarge, err.Error()
 	case errors.Is(err, errBadRequest):
 		status, msg = http.StatusBadRequest, err.Error()
+	case errors.Is(err, errUnauthorized):
+		status, msg = http.StatusUnauthorized, err.Error()
+	case errors.Is(err, errRateLimited):
+		status, msg = http.StatusTooManyRequests, err.Error()
+	case errors.Is(err, errNoModel):
+		status, msg = http.StatusNotImplemented, err.Error()
+	case errors.Is(err, errBackendTimeout):
+		status, msg = http.StatusRequestTimeout, errBackendTimeout.Error()
+	case errors.Is(err, backends.ErrUnavailable):
+		// The details name the back end's address: they go to the log only.
+		s.log.Warn("model back end unavailable", "path", r.URL.Path, "err", err)
+		status, msg = http.StatusServiceUnavailable, "the model back end is unavailable"
 	case errors.Is(err, codectx.ErrNotFound):
 		status, msg = http.StatusNotFound, err.Error()
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

@@ -19,6 +19,15 @@ import (
 // fixture indexes a few files straight into a real embedded store, the way the pipeline does.
 func fixture(t *testing.T) (*httptest.Server, *embedded.Store) {
 	t.Helper()
+	st, r := fixtureIndex(t)
+	srv := httptest.NewServer(serve.New(serve.Config{Retriever: r}))
+	t.Cleanup(srv.Close)
+	return srv, st
+}
+
+// fixtureIndex fills a real embedded store and returns it with a retriever over it.
+func fixtureIndex(t *testing.T) (*embedded.Store, *serve.Retriever) {
+	t.Helper()
 	ctx := context.Background()
 	st, err := embedded.Open(ctx, t.TempDir(), nil)
 	if err != nil {
@@ -63,9 +72,7 @@ func fixture(t *testing.T) (*httptest.Server, *embedded.Store) {
 		Query:       lexical.Query,
 		Identifiers: lexical.Identifiers,
 	}
-	srv := httptest.NewServer(serve.New(serve.Config{Retriever: r}))
-	t.Cleanup(srv.Close)
-	return srv, st
+	return st, r
 }
 
 func post(t *testing.T, url, body string) (int, []byte) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -22,6 +23,8 @@ import (
 	"time"
 
 	"github.com/codectx/codectx"
+	"github.com/codectx/codectx/backends"
+	"github.com/codectx/codectx/backends/standin"
 	"github.com/codectx/codectx/chunkers/code"
 	"github.com/codectx/codectx/serve"
 	"github.com/codectx/codectx/sources/filter"
@@ -429,4 +432,101 @@ func runWrk(b *testing.B, wrk, base string, reqs []serve.ContextRequest, clients
 	b.ReportMetric(float64(p50)/1000, "p50_ms")
 	b.ReportMetric(float64(p99)/1000, "p99_ms")
 	b.ReportMetric(float64(n)/(float64(us)/1e6), "req/s")
+}
+
+// BenchmarkCompletionOverhead measures what codectx adds to a completion: /v1/completions over
+// a zero-latency model stand-in (a llama.cpp wire-protocol server in this process that answers
+// at once), retrieval over the Go source index included. The baseline, from the same clients
+// in the same run, is the stand-in called directly with the same prompt size, so the
+// difference is codectx's overhead.
+func BenchmarkCompletionOverhead(b *testing.B) {
+	repo := benchCorpus(b)
+	dataDir := b.TempDir()
+	if out, err := codectxCmd("index", "--quiet", "--data-dir", dataDir, "--source", repo).CombinedOutput(); err != nil {
+		b.Fatalf("index: %v\n%s", err, out)
+	}
+	model, stopModel := startStandinProcess(b, backends.LlamaCppCompletion)
+	defer stopModel()
+	conf := filepath.Join(b.TempDir(), "codectx.toml")
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf("[server]\nrate_limit_per_minute = 0\n\n[model.completion.http]\nkind = \"llama.cpp/completion\"\napi_endpoint = %q\nprompt_template = \"codellama\"\n", model)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	base, stop := startServe(b, dataDir, repo, "--config", conf)
+	defer stop()
+	ctxReqs := sampleRequests(b, repo, 512)
+	bodies := make([][]byte, len(ctxReqs))
+	direct := make([][]byte, len(ctxReqs))
+	for i, r := range ctxReqs {
+		bodies[i], _ = json.Marshal(map[string]any{"language": "go", "segments": map[string]any{
+			"prefix": r.Prefix, "suffix": r.Suffix, "filepath": r.Filepath, "git_url": "https://go.googlesource.com/gosrc"}})
+		// The direct call carries a prompt as long as codectx's: the prefix plus a full
+		// context budget.
+		direct[i], _ = json.Marshal(map[string]any{"prompt": strings.Repeat("x", serve.DefaultContextChars) + r.Prefix + r.Suffix, "n_predict": 64, "stream": true})
+	}
+	post := func(client *http.Client, url string, body []byte) {
+		resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Errorf("%s: status %d", url, resp.StatusCode)
+		}
+	}
+	for _, clients := range []int{1, 32} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+			for i := 0; i < 50; i++ {
+				post(client, base+"/v1/completions", bodies[i%len(bodies)])
+				post(client, model+"/completion", direct[i%len(direct)])
+			}
+			d50, d99, _ := closedLoop(clients, 300, func(rng *rand.Rand) {
+				post(client, model+"/completion", direct[rng.Intn(len(direct))])
+			})
+			p50, p99, rps := closedLoop(clients, 300, func(rng *rand.Rand) {
+				post(client, base+"/v1/completions", bodies[rng.Intn(len(bodies))])
+			})
+			b.ReportMetric(p50, "p50_ms")
+			b.ReportMetric(p99, "p99_ms")
+			b.ReportMetric(rps, "req/s")
+			b.ReportMetric(d50, "direct_p50_ms")
+			b.ReportMetric(d99, "direct_p99_ms")
+			b.ReportMetric(p50-d50, "overhead_p50_ms")
+			b.ReportMetric(p99-d99, "overhead_p99_ms")
+		})
+	}
+}
+
+// runStandin is the test binary run as a zero-latency model stand-in (CODECTX_TEST_STANDIN=kind):
+// it prints its URL and serves until stdin closes. In its own process, its work and garbage
+// don't land on the benchmark's client or on codectx.
+func runStandin(kind backends.Kind) {
+	m := standin.Start(kind, standin.Options{Keep: 16, Reply: func(standin.Request) []string { return []string{"cfg, err := load(path)", "\n"} }})
+	fmt.Println(m.URL)
+	io.Copy(io.Discard, os.Stdin)
+	m.Close()
+}
+
+// startStandinProcess starts runStandin in a child process and returns its URL.
+func startStandinProcess(b *testing.B, kind backends.Kind) (string, func()) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "CODECTX_TEST_STANDIN="+string(kind))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		b.Fatalf("stand-in: %v", err)
+	}
+	return strings.TrimSpace(line), func() { stdin.Close(); cmd.Wait() }
 }

@@ -9,9 +9,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/codectx/codectx/backends"
+	"github.com/codectx/codectx/serve"
 )
 
 // Config is codectx's whole configuration. The TOML file sets it, CODECTX_* environment
@@ -23,6 +27,41 @@ type Config struct {
 	Workers  int            `toml:"workers"`
 	Index    IndexConfig    `toml:"index"`
 	Sources  []SourceConfig `toml:"sources"`
+	Server   ServerConfig   `toml:"server"`
+	// Model configures the model back ends, in the shape of Tabby's config.toml.
+	Model      ModelConfig      `toml:"model"`
+	Completion CompletionConfig `toml:"completion"`
+}
+
+// ServerConfig is the [server] table.
+type ServerConfig struct {
+	// Auth is "auto" (tokens are required when listening beyond loopback, or once any token
+	// exists), "on" or "off".
+	Auth string `toml:"auth"`
+	// RateLimitPerMinute limits requests per token on /v1* routes except health (0: none).
+	RateLimitPerMinute         int  `toml:"rate_limit_per_minute"`
+	DisableClientSideTelemetry bool `toml:"disable_client_side_telemetry"`
+}
+
+// ModelConfig is the [model] table: [model.completion.http] and [model.chat.http].
+type ModelConfig struct {
+	Completion *ModelUse `toml:"completion"`
+	Chat       *ModelUse `toml:"chat"`
+	Embedding  *ModelUse `toml:"embedding"`
+}
+
+// ModelUse holds the HTTP back end of one use.
+type ModelUse struct {
+	HTTP backends.Config `toml:"http"`
+}
+
+// CompletionConfig is the [completion] table.
+type CompletionConfig struct {
+	// ContextChars is the budget of context laid before the prefix (client snippets first).
+	ContextChars       int `toml:"context_chars"`
+	RetrievalTimeoutMS int `toml:"retrieval_timeout_ms"`
+	MaxTokens          int `toml:"max_tokens"`
+	TimeoutMS          int `toml:"timeout_ms"`
 }
 
 // IndexConfig holds the indexing knobs that apply to every source.
@@ -49,6 +88,9 @@ const (
 	defaultAddr       = "127.0.0.1:8765"
 	defaultMaxFile    = 1 << 20
 	defaultChunkChars = 1500
+	// An editor asks for a completion every few keystrokes; 1,200 a minute is far above what
+	// a person types and still stops a runaway script.
+	defaultRatePerMinute = 1200
 )
 
 func defaultConfig() Config {
@@ -62,6 +104,13 @@ func defaultConfig() Config {
 		Addr:     defaultAddr,
 		LogLevel: "info",
 		Index:    IndexConfig{MaxFileBytes: defaultMaxFile, ChunkTargetChars: defaultChunkChars},
+		Server:   ServerConfig{Auth: "auto", RateLimitPerMinute: defaultRatePerMinute},
+		Completion: CompletionConfig{
+			ContextChars:       serve.DefaultContextChars,
+			RetrievalTimeoutMS: int(serve.DefaultRetrievalTimeout / time.Millisecond),
+			MaxTokens:          serve.DefaultMaxTokens,
+			TimeoutMS:          int(serve.DefaultTimeout / time.Millisecond),
+		},
 	}
 }
 
@@ -144,6 +193,40 @@ func (c *Config) Validate() error {
 	}
 	if c.Index.ChunkTargetChars < 200 || c.Index.ChunkTargetChars > 20000 {
 		errs = append(errs, fmt.Errorf("index.chunk_target_chars %d: want 200 to 20000", c.Index.ChunkTargetChars))
+	}
+	switch c.Server.Auth {
+	case "auto", "on", "off":
+	default:
+		errs = append(errs, fmt.Errorf("server.auth %q: want auto, on or off", c.Server.Auth))
+	}
+	if c.Server.RateLimitPerMinute < 0 {
+		errs = append(errs, fmt.Errorf("server.rate_limit_per_minute %d: want 0 (no limit) or more", c.Server.RateLimitPerMinute))
+	}
+	if m := c.Model.Completion; m != nil {
+		if err := m.HTTP.Validate("completion"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if m := c.Model.Chat; m != nil {
+		if err := m.HTTP.Validate("chat"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.Model.Embedding != nil {
+		errs = append(errs, errors.New("model.embedding: dense embeddings are not supported yet; remove the table"))
+	}
+	cc := c.Completion
+	if cc.ContextChars < 0 || cc.ContextChars > 1<<16 {
+		errs = append(errs, fmt.Errorf("completion.context_chars %d: want 0 (no context) to 65536", cc.ContextChars))
+	}
+	if cc.RetrievalTimeoutMS < 1 || cc.RetrievalTimeoutMS > 10000 {
+		errs = append(errs, fmt.Errorf("completion.retrieval_timeout_ms %d: want 1 to 10000", cc.RetrievalTimeoutMS))
+	}
+	if cc.MaxTokens < 1 || cc.MaxTokens > 4096 {
+		errs = append(errs, fmt.Errorf("completion.max_tokens %d: want 1 to 4096", cc.MaxTokens))
+	}
+	if cc.TimeoutMS < 100 || cc.TimeoutMS > 600000 {
+		errs = append(errs, fmt.Errorf("completion.timeout_ms %d: want 100 to 600000", cc.TimeoutMS))
 	}
 	seen := map[string]bool{}
 	for i, s := range c.Sources {

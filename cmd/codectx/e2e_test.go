@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/codectx/codectx/backends"
 	"github.com/codectx/codectx/serve"
 	"github.com/codectx/codectx/sources/git/gittest"
 )
@@ -32,6 +33,10 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv("CODECTX_TEST_MAIN") == "1" {
 		main()
+		return
+	}
+	if kind := os.Getenv("CODECTX_TEST_STANDIN"); kind != "" {
+		runStandin(backends.Kind(kind))
 		return
 	}
 	if repo := os.Getenv("CODECTX_TEST_PARSE_ONLY"); repo != "" {
@@ -314,10 +319,11 @@ func TestContextOnGoSource(t *testing.T) {
 }
 
 // startServe runs `codectx serve` on a free loopback port over an indexed data dir, waits
-// until it is ready and returns its base URL and a function that stops it.
-func startServe(t testing.TB, dataDir, repo string) (string, func()) {
+// until it is ready and returns its base URL and a function that stops it. Extra arguments go
+// to serve (for example --config FILE).
+func startServe(t testing.TB, dataDir, repo string, extra ...string) (string, func()) {
 	t.Helper()
-	srv := codectxCmd("serve", "--data-dir", dataDir, "--addr", "127.0.0.1:0", "--source", repo, "--log-level", "warn")
+	srv := codectxCmd(append([]string{"serve", "--data-dir", dataDir, "--addr", "127.0.0.1:0", "--source", repo, "--log-level", "warn"}, extra...)...)
 	stdout, err := srv.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

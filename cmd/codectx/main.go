@@ -46,6 +46,8 @@ Usage:
   codectx index   [--config F] [--data-dir DIR] --source PATH_OR_URL [--branch B]
   codectx search  [--config F] [--data-dir DIR] --file F --line N [--json]
   codectx status  [--config F] [--data-dir DIR] [--json]   sources, last runs, dead letters
+  codectx token   create [--name N] | list [--json] | revoke NAME   API tokens of the server
+  codectx stats   [--config F] [--data-dir DIR] [--days N] [--json]   completion acceptance rate
   codectx config validate [--config F]
   codectx version
 
@@ -70,6 +72,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		err = cmdSearch(ctx, args[1:], stdout, stderr, env)
 	case "status":
 		err = cmdStatus(ctx, args[1:], stdout, stderr, env)
+	case "token":
+		err = cmdToken(ctx, args[1:], stdout, stderr, env)
+	case "stats":
+		err = cmdStats(ctx, args[1:], stdout, stderr, env)
 	case "config":
 		err = cmdConfig(args[1:], stdout, stderr, env)
 	case "version", "--version":

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/codectx/codectx/backends"
 	"github.com/codectx/codectx/pipeline"
 	"github.com/codectx/codectx/serve"
 )
@@ -50,24 +51,24 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	if err := a.pipe.Start(ctx); err != nil {
 		return err
 	}
-	srv := serve.New(serve.Config{
-		Retriever:  a.retriever(),
-		Ready:      a.pipe.Ready,
-		Log:        log,
-		Gatherer:   a.registry,
-		Registerer: a.registry,
-	})
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", a.cfg.Addr, err)
 	}
-	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
-		log.Warn("listening beyond loopback without authentication; anyone who can reach this address can read the index", "addr", ln.Addr().String())
+	scfg, err := a.serverConfig(ctx, ln.Addr())
+	if err != nil {
+		ln.Close()
+		return err
 	}
+	srv := serve.New(scfg)
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	fmt.Fprintf(stdout, "codectx serving on http://%s (%d sources, data dir %s)\n", ln.Addr(), len(a.sources), a.cfg.DataDir)
+	model := "no completion model"
+	if scfg.Completer != nil {
+		model = "completion model " + scfg.Completer.Model()
+	}
+	fmt.Fprintf(stdout, "codectx serving on http://%s (%d sources, %s, auth %s, data dir %s)\n", ln.Addr(), len(a.sources), model, scfg.Auth, a.cfg.DataDir)
 
 	// Every source syncs once at start-up; /readyz turns 200 when all of them have.
 	for _, s := range a.sources {
@@ -89,4 +90,90 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		log.Warn("shutting down the HTTP server", "err", err)
 	}
 	return nil
+}
+
+// serverConfig wires the HTTP server: retrieval, model back ends, auth and usage records.
+func (a *app) serverConfig(ctx context.Context, addr net.Addr) (serve.Config, error) {
+	cfg := a.cfg
+	sc := serve.Config{
+		Retriever:              a.retriever(),
+		Ready:                  a.pipe.Ready,
+		Log:                    a.log,
+		Gatherer:               a.registry,
+		Registerer:             a.registry,
+		Tokens:                 a.store,
+		Usage:                  a.store,
+		RatePerMinute:          cfg.Server.RateLimitPerMinute,
+		DisableClientTelemetry: cfg.Server.DisableClientSideTelemetry,
+		Build:                  buildInfo(),
+		Completion: serve.CompletionOptions{
+			ContextChars:     cfg.Completion.ContextChars,
+			RetrievalTimeout: time.Duration(cfg.Completion.RetrievalTimeoutMS) * time.Millisecond,
+			MaxTokens:        cfg.Completion.MaxTokens,
+			Timeout:          time.Duration(cfg.Completion.TimeoutMS) * time.Millisecond,
+		},
+	}
+	if sc.Completion.ContextChars == 0 {
+		sc.Completion.ContextChars = -1 // no context at all
+	}
+	opts := backends.Options{Registerer: a.registry, Log: a.log}
+	if m := cfg.Model.Completion; m != nil {
+		c, err := backends.NewCompleter(m.HTTP, opts)
+		if err != nil {
+			return sc, fmt.Errorf("model.completion.http: %w", err)
+		}
+		sc.Completer = c
+	} else {
+		a.log.Warn("no completion model configured: /v1/completions answers 501 until [model.completion.http] is set")
+	}
+	if m := cfg.Model.Chat; m != nil {
+		c, err := backends.NewChatter(m.HTTP, opts)
+		if err != nil {
+			return sc, fmt.Errorf("model.chat.http: %w", err)
+		}
+		sc.Chatter = c
+	}
+	host, _, _ := net.SplitHostPort(addr.String())
+	loopback := net.ParseIP(host).IsLoopback()
+	switch cfg.Server.Auth {
+	case "on":
+		sc.Auth = serve.AuthOn
+	case "off":
+		sc.Auth = serve.AuthOff
+		if !loopback {
+			a.log.Warn("listening beyond loopback with auth off; anyone who can reach this address can read the index", "addr", addr.String())
+		}
+	default:
+		sc.Auth = serve.AuthIfTokens
+		if !loopback {
+			sc.Auth = serve.AuthOn
+		}
+	}
+	if sc.Auth == serve.AuthOn {
+		if list, err := a.store.ListTokens(ctx); err == nil && len(list) == 0 {
+			a.log.Warn("auth is on and no token exists: every /v1 request will get 401; create one with `codectx token create`")
+		}
+	}
+	return sc, nil
+}
+
+// buildInfo reads the version control facts the Go toolchain stamped into the binary.
+func buildInfo() serve.BuildInfo {
+	b := serve.BuildInfo{Version: version}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				b.GitSHA = s.Value
+			case "vcs.time":
+				if t, err := time.Parse(time.RFC3339, s.Value); err == nil {
+					b.BuildDate = t
+				}
+			}
+		}
+	}
+	if b.BuildDate.IsZero() {
+		b.BuildDate = time.Now().UTC()
+	}
+	return b
 }

@@ -55,3 +55,41 @@ CREATE TABLE dead_letters (
 ) WITHOUT ROWID;
 CREATE INDEX dead_letters_at ON dead_letters (at);
 `
+
+// usageSchema holds the API tokens and the completion usage the server records. Its tables are
+// additive, so they are created if missing in a new catalog and in any version-2 catalog alike,
+// without a version bump: an older codectx opening the catalog ignores tables it does not know.
+//
+// Times are unix milliseconds; day is the UTC day ("2006-01-02") the acceptance report groups
+// by. The indexes on at cover the report's queries, which select a period of completions and of
+// events and join events to completions by id.
+const usageSchema = `
+CREATE TABLE IF NOT EXISTS tokens (
+	name       TEXT PRIMARY KEY,
+	hash       TEXT NOT NULL UNIQUE,
+	created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS completions (
+	id       TEXT PRIMARY KEY,
+	at       INTEGER NOT NULL,
+	day      TEXT NOT NULL,
+	language TEXT NOT NULL,
+	user     TEXT NOT NULL,
+	snippets INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS completions_at ON completions (at, day, language);
+
+CREATE TABLE IF NOT EXISTS events (
+	at            INTEGER NOT NULL,
+	day           TEXT NOT NULL,
+	type          TEXT NOT NULL,
+	completion_id TEXT NOT NULL,
+	choice_index  INTEGER NOT NULL,
+	view_id       TEXT NOT NULL,
+	elapsed       INTEGER NOT NULL,
+	select_kind   TEXT NOT NULL,
+	user          TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_at ON events (at, completion_id, type, day);
+`

@@ -7,6 +7,11 @@
 // synchronous=NORMAL: a power loss may drop the latest commits (never part of one), which the
 // next sync redoes, since the cursor moves only after them. On Open the in-memory index is
 // rebuilt from the catalog.
+//
+// Other processes may open the same catalog while a server runs on it (the token and stats
+// commands do, without loading the index): SQLite's WAL lets them read alongside it, and a
+// writer waits up to the busy timeout for the other's write transaction, which the group commit
+// keeps short.
 package embedded
 
 import (
@@ -44,7 +49,11 @@ var ErrSchemaTooNew = errors.New("index schema is newer than this codectx suppor
 // this one no longer reads: delete the data directory and index again.
 var ErrSchemaTooOld = errors.New("index schema is older than this codectx supports")
 
-// Store is the embedded store. It implements codectx.Store and codectx.Index.
+// ErrIndexNotLoaded is returned by the queries of a store opened with OpenOptions.SkipIndex.
+var ErrIndexNotLoaded = errors.New("embedded store was opened without its index")
+
+// Store is the embedded store. It implements codectx.Store, codectx.Index, codectx.Tokens and
+// codectx.Usage.
 type Store struct {
 	dir  string
 	path string
@@ -53,6 +62,9 @@ type Store struct {
 	wc   *sql.Conn // that connection, held from Open to Close: write transactions run on it
 	rdb  *sql.DB   // read pool
 	idx  *memIndex
+	// noIndex is set when the store was opened without loading the index: idx stays empty,
+	// writes go to the catalog only, and the queries that need the index fail.
+	noIndex bool
 
 	wmu   sync.Mutex // held by the caller committing a batch: the index follows commit order
 	stmts writeStmts
@@ -65,8 +77,10 @@ type Store struct {
 }
 
 var (
-	_ codectx.Store = (*Store)(nil)
-	_ codectx.Index = (*Store)(nil)
+	_ codectx.Store  = (*Store)(nil)
+	_ codectx.Index  = (*Store)(nil)
+	_ codectx.Tokens = (*Store)(nil)
+	_ codectx.Usage  = (*Store)(nil)
 )
 
 // writeStmts are prepared on the writer connection. Transactions are begun and ended with
@@ -75,10 +89,12 @@ type writeStmts struct {
 	begin, commit, rollback        *sql.Stmt
 	delFile, putFile               *sql.Stmt
 	savepoint, rollbackTo, release *sql.Stmt
+	putCompletion, putEvent        *sql.Stmt // the server records every completion and event
 }
 
 func (w *writeStmts) all() []*sql.Stmt {
-	return []*sql.Stmt{w.begin, w.commit, w.rollback, w.delFile, w.putFile, w.savepoint, w.rollbackTo, w.release}
+	return []*sql.Stmt{w.begin, w.commit, w.rollback, w.delFile, w.putFile, w.savepoint, w.rollbackTo, w.release,
+		w.putCompletion, w.putEvent}
 }
 
 // wtx is the write transaction a write call runs in.
@@ -95,8 +111,22 @@ func run(st *sql.Stmt, args ...any) error {
 	return err
 }
 
+// OpenOptions tune OpenWith.
+type OpenOptions struct {
+	// SkipIndex opens the catalog without loading the lexical index and the symbol table,
+	// which takes long on a big index. It suits commands that only need the catalog (tokens,
+	// usage, sources, runs): Lexical, Definitions, ChunkByID and Stats then return
+	// ErrIndexNotLoaded. Writes still go to the catalog.
+	SkipIndex bool
+}
+
 // Open opens (creating if needed) the store under dir and loads its index into memory.
 func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
+	return OpenWith(ctx, dir, log, OpenOptions{})
+}
+
+// OpenWith opens (creating if needed) the store under dir with options.
+func OpenWith(ctx context.Context, dir string, log *slog.Logger, opts OpenOptions) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -116,7 +146,7 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
 	wdb.SetConnMaxIdleTime(0)
-	s := &Store{dir: dir, path: path, log: log, wdb: wdb, idx: newMemIndex()}
+	s := &Store{dir: dir, path: path, log: log, wdb: wdb, idx: newMemIndex(), noIndex: opts.SkipIndex}
 	if err := s.migrate(ctx); err != nil {
 		wdb.Close()
 		return nil, err
@@ -136,6 +166,10 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 	if err := s.prepareStmts(ctx); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if opts.SkipIndex {
+		log.Debug("embedded store opened without its index", "path", path)
+		return s, nil
 	}
 	start := time.Now()
 	if err := s.load(ctx); err != nil {
@@ -166,6 +200,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('schema_version', ?)`, strconv.Itoa(schemaVersion)); err != nil {
 			return fmt.Errorf("recording schema version: %w", err)
 		}
+		if _, err := tx.ExecContext(ctx, usageSchema); err != nil {
+			return fmt.Errorf("creating usage tables in %s: %w", s.path, err)
+		}
 		return tx.Commit()
 	}
 	var v string
@@ -183,6 +220,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	if got < schemaVersion {
 		return fmt.Errorf("%s has schema version %d, this codectx reads only version %d: delete the data dir %s and index again: %w",
 			s.path, got, schemaVersion, s.dir, ErrSchemaTooOld)
+	}
+	// A version-2 catalog written before the usage tables existed gets them now.
+	if _, err := tx.ExecContext(ctx, usageSchema); err != nil {
+		return fmt.Errorf("creating usage tables in %s: %w", s.path, err)
 	}
 	return tx.Commit()
 }
@@ -202,6 +243,8 @@ func (s *Store) prepareStmts(ctx context.Context) error {
 		{&s.stmts.savepoint, `SAVEPOINT write_call`},
 		{&s.stmts.rollbackTo, `ROLLBACK TO write_call`},
 		{&s.stmts.release, `RELEASE write_call`},
+		{&s.stmts.putCompletion, putCompletionSQL},
+		{&s.stmts.putEvent, putEventSQL},
 	} {
 		st, err := s.wc.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -489,6 +532,9 @@ func (s *Store) commit(batch []*writeReq) {
 		fail(fmt.Errorf("commit: %w", err))
 		return
 	}
+	if s.noIndex {
+		return
+	}
 	s.idx.mu.Lock()
 	for _, r := range batch {
 		if r.err == nil && r.apply != nil {
@@ -557,7 +603,9 @@ func (s *Store) prepare(f *codectx.File) (*preparedFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.idx.resolveTerms(pf.chunks)
+	if !s.noIndex {
+		s.idx.resolveTerms(pf.chunks)
+	}
 	return pf, nil
 }
 
@@ -780,8 +828,8 @@ func (s *Store) DeadLetters(ctx context.Context, limit int) ([]codectx.DeadLette
 
 // Lexical returns the k best chunks under BM25 (k1 1.2, b 0.75) for the query terms.
 func (s *Store) Lexical(ctx context.Context, terms []codectx.QueryTerm, f codectx.SearchFilter, k int) ([]codectx.Hit, error) {
-	if s.closed.Load() {
-		return nil, ErrClosed
+	if err := s.queryable(); err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -792,13 +840,24 @@ func (s *Store) Lexical(ctx context.Context, terms []codectx.QueryTerm, f codect
 // Definitions returns chunks defining any of names, at most limit of them: in the order of
 // names, then by source, path and line.
 func (s *Store) Definitions(ctx context.Context, names []string, f codectx.SearchFilter, limit int) ([]codectx.Hit, error) {
-	if s.closed.Load() {
-		return nil, ErrClosed
+	if err := s.queryable(); err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	return s.idx.definitions(names, f, limit), nil
+}
+
+// queryable reports whether the in-memory index can answer queries.
+func (s *Store) queryable() error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	if s.noIndex {
+		return ErrIndexNotLoaded
+	}
+	return nil
 }
 
 func (s *Store) memStats() codectx.IndexStats {
@@ -810,8 +869,8 @@ func (s *Store) memStats() codectx.IndexStats {
 
 // Stats reports the index's size. Bytes is the total size of the chunk bodies.
 func (s *Store) Stats(ctx context.Context) (codectx.IndexStats, error) {
-	if s.closed.Load() {
-		return codectx.IndexStats{}, ErrClosed
+	if err := s.queryable(); err != nil {
+		return codectx.IndexStats{}, err
 	}
 	st := s.memStats()
 	if err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM files`).Scan(&st.Files); err != nil {
@@ -878,8 +937,8 @@ func (s *Store) Chunks(ctx context.Context, source string) ([]codectx.Chunk, err
 
 // ChunkByID returns one chunk; the error wraps codectx.ErrNotFound for an unknown id.
 func (s *Store) ChunkByID(ctx context.Context, id string) (codectx.Chunk, error) {
-	if s.closed.Load() {
-		return codectx.Chunk{}, ErrClosed
+	if err := s.queryable(); err != nil {
+		return codectx.Chunk{}, err
 	}
 	c, ok := s.idx.chunkByID(id)
 	if !ok {

@@ -1,6 +1,6 @@
 // Package sinktest is the contract test suite every codectx store must pass. A store's own
 // tests call Run with a function that opens a fresh, empty store; the store must also
-// implement codectx.Index.
+// implement codectx.Index. A store of API tokens and completion usage also passes RunUsage.
 package sinktest
 
 import (
