@@ -136,6 +136,7 @@ func (s *Server) authenticate(r *http.Request) (string, error) {
 	h := r.Header.Get("Authorization")
 	scheme, secret, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
+		s.metrics.authFailures.Inc()
 		return "", fmt.Errorf("%w: send Authorization: Bearer <token> (create one with `codectx token create`)", errUnauthorized)
 	}
 	name, valid, err := s.tokens.lookup(r.Context(), HashToken(strings.TrimSpace(secret)))

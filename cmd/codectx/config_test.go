@@ -135,3 +135,58 @@ func TestCommandLineErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigModelAndServerTables(t *testing.T) {
+	good := writeFile(t, `
+[server]
+auth = "on"
+rate_limit_per_minute = 600
+[model.completion.http]
+kind = "llama.cpp/completion"
+api_endpoint = "http://127.0.0.1:8080"
+prompt_template = "qwen2.5-coder"
+[model.chat.http]
+kind = "openai/chat"
+api_endpoint = "http://127.0.0.1:8000/v1"
+model_name = "chat"
+[completion]
+context_chars = 4096
+max_tokens = 128
+`)
+	cfg, err := (&commonFlags{config: good}).load(envMap(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Model.Completion.HTTP.PromptTemplate != "qwen2.5-coder" || cfg.Completion.ContextChars != 4096 || cfg.Completion.RetrievalTimeoutMS != 50 {
+		t.Fatalf("cfg = %+v", cfg)
+	}
+
+	bad := writeFile(t, `
+[server]
+auth = "maybe"
+[model.completion.http]
+kind = "gpt/teleport"
+api_endpoint = "not a url"
+[completion]
+max_tokens = 0
+retrieval_timeout_ms = 0
+`)
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"config", "validate", "--config", bad}, &stdout, &stderr, envMap(nil))
+	msg := stderr.String()
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, msg)
+	}
+	for _, want := range []string{`server.auth "maybe"`, `gpt/teleport`, `completion.max_tokens 0`, `completion.retrieval_timeout_ms 0`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the error lacks %q:\n%s", want, msg)
+		}
+	}
+	typo := writeFile(t, "[model.completion.http]\nkind = \"llama.cpp/completion\"\napi_endpiont = \"http://x\"\n")
+	if _, err := (&commonFlags{config: typo}).load(envMap(nil)); err == nil || !strings.Contains(err.Error(), "api_endpiont") {
+		t.Fatalf("an unknown key must be an error: %v", err)
+	}
+}

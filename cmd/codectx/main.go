@@ -1,10 +1,13 @@
-// Command codectx is the code-context engine: it indexes git repositories and folders and
-// serves ranked cross-file context for a cursor position.
+// Command codectx is the code-context engine: it indexes git repositories and folders, serves
+// ranked cross-file context for a cursor position, and serves Tabby-compatible completions
+// with that context in the prompt.
 //
 //	codectx serve   [--config F] [--data-dir DIR] [--addr HOST:PORT] [--source PATH_OR_URL]...
 //	codectx index   [--config F] [--data-dir DIR] --source PATH_OR_URL [--branch B]
 //	codectx search  [--config F] [--data-dir DIR] --file F --line N [--json]
 //	codectx status  [--config F] [--data-dir DIR] [--json]
+//	codectx token   create [--name N] | list [--json] | revoke NAME
+//	codectx stats   [--config F] [--data-dir DIR] [--days N] [--json]
 //	codectx config validate [--config F]
 package main
 

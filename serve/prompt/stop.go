@@ -30,18 +30,21 @@ const maxCursorLine = 1 << 10
 //     is when the "end" closes a block of the prefix.
 //  2. Blank line after a complete block: a whitespace-only line after the first line with
 //     content, while every bracket the completion opened is closed. In Python and Ruby the
-//     code must also be back at the cursor's indentation or less: the last line with content
-//     must be (and, in Python, not end in ":"), or else the next line with content decides.
+//     code must also be back at the cursor's indentation: when the last line with content is
+//     indented deeper (or, in Python, ends in ":"), the next line with content decides, and
+//     the blank line ends the completion only if that line is at the cursor's indentation or
+//     less.
 //  3. Suffix repeated: a whole line, trimmed, equals the first non-blank line of the suffix,
 //     trimmed, while the completion's own brackets are balanced. The cut is at the start of
-//     the line's text.
+//     the line's text. Line 0 is exempt when text precedes the cursor on its line.
 //  4. Cap: maxChars runes.
 //  5. Closing what the suffix closes: the completion closes the innermost bracket the prefix
 //     left open, as its first close of a bracket it did not open, and the suffix's first
 //     non-whitespace character is that very closer. The cut is before the closer.
 //
 // Brackets, and keywords and blank lines for rules 1 and 2, count only outside strings and
-// comments, as far as a line-by-line lexer sees them.
+// comments, as far as a line-by-line lexer sees them. When the stream ends, rules 1 and 3 also
+// apply to its unfinished last line (see Text).
 type Stopper struct {
 	syn      *syntax
 	maxChars int

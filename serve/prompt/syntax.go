@@ -104,21 +104,21 @@ var (
 	// Rust's quote marks only strings: a single quote is as often a lifetime as a character.
 	rustSyntax = prepared(syntax{
 		keywords: []string{
-			"fn", "pub", "struct", "enum", "impl", "trait", "mod", "use", "const", "static",
-			"type", "extern", "unsafe", "async", "#[", "#![", "macro_rules!",
+			"fn", "pub", "impl", "#[", "struct", "enum", "trait", "mod", "use", "const",
+			"static", "type", "extern", "unsafe", "async", "#![", "macro_rules!",
 		},
 		lineComments: []string{"//"}, blockOpen: "/*", blockClose: "*/",
 		quotes: `"`,
 	})
 
 	cKeywords = []string{
-		"#include", "#define", "typedef", "struct", "enum", "union", "static", "extern",
-		"inline", "const", "int", "void", "char", "unsigned", "signed", "long", "short",
-		"float", "double", "bool",
+		"static", "int", "void", "struct", "typedef", "#include", "#define", "enum", "union",
+		"extern", "inline", "const", "char", "unsigned", "signed", "long", "short", "float",
+		"double", "bool",
 	}
 	cSyntax   = prepared(cBlock.with(cKeywords...))
 	cppSyntax = prepared(cBlock.with(append([]string{
-		"class", "template", "namespace", "using", "auto", "constexpr",
+		"template", "class", "namespace", "using", "auto", "constexpr",
 	}, cKeywords...)...))
 
 	csharpSyntax = prepared(cBlock.with(
