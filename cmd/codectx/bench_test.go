@@ -367,7 +367,12 @@ func sampleRequests(b *testing.B, repo string, n int) []serve.ContextRequest {
 
 func postContextWith(b *testing.B, client *http.Client, base string, req serve.ContextRequest) {
 	body, _ := json.Marshal(req)
-	resp, err := client.Post(base+"/v1/context", "application/json", bytes.NewReader(body))
+	postBody(b, client, base+"/v1/context", body)
+}
+
+// postBody posts a JSON body, reads the whole answer and reports a status other than 200.
+func postBody(b *testing.B, client *http.Client, url string, body []byte) {
+	resp, err := client.Post(url, "application/json", bytes.NewReader(body))
 	if err != nil {
 		b.Error(err)
 		return
@@ -375,7 +380,7 @@ func postContextWith(b *testing.B, client *http.Client, base string, req serve.C
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		b.Errorf("status %d", resp.StatusCode)
+		b.Errorf("%s: status %d", url, resp.StatusCode)
 	}
 }
 
@@ -463,18 +468,7 @@ func BenchmarkCompletionOverhead(b *testing.B) {
 		// context budget.
 		direct[i], _ = json.Marshal(map[string]any{"prompt": strings.Repeat("x", serve.DefaultContextChars) + r.Prefix + r.Suffix, "n_predict": 64, "stream": true})
 	}
-	post := func(client *http.Client, url string, body []byte) {
-		resp, err := client.Post(url, "application/json", bytes.NewReader(body))
-		if err != nil {
-			b.Error(err)
-			return
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			b.Errorf("%s: status %d", url, resp.StatusCode)
-		}
-	}
+	post := func(client *http.Client, url string, body []byte) { postBody(b, client, url, body) }
 	for _, clients := range []int{1, 32} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
