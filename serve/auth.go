@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -150,8 +149,7 @@ func (s *Server) authenticate(r *http.Request) (string, error) {
 	return name, nil
 }
 
-// limiters hands out one token bucket per caller (token name, or remote address without
-// auth). Buckets idle for long are dropped.
+// limiters hands out one token bucket per token name. Buckets idle for long are dropped.
 type limiters struct {
 	perMinute int
 	mu        sync.Mutex
@@ -196,21 +194,13 @@ func (l *limiters) allow(key string) (bool, time.Duration) {
 	return true, 0
 }
 
-// rateLimited reports whether a request is over its caller's rate; health checks and the
-// operational endpoints are exempt.
+// rateLimited reports whether a request is over its token's rate. Limits are per token, so
+// requests without auth are not limited; health checks and OPTIONS are exempt.
 func (s *Server) rateLimited(r *http.Request, user string) (bool, time.Duration) {
-	if s.limits == nil || !strings.HasPrefix(r.URL.Path, "/v1") || strings.HasPrefix(r.URL.Path, "/v1/health") || r.Method == http.MethodOptions {
+	if s.limits == nil || user == "" || !strings.HasPrefix(r.URL.Path, "/v1") || strings.HasPrefix(r.URL.Path, "/v1/health") || r.Method == http.MethodOptions {
 		return false, 0
 	}
-	key := "token:" + user
-	if user == "" {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		key = "addr:" + host
-	}
-	ok, wait := s.limits.allow(key)
+	ok, wait := s.limits.allow(user)
 	return !ok, wait
 }
 

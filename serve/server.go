@@ -52,7 +52,7 @@ type Config struct {
 	// Auth says when /v1* routes need a bearer token; Tokens holds them.
 	Auth   AuthMode
 	Tokens codectx.Tokens
-	// RatePerMinute limits requests per token (per address without auth) on /v1* routes other
+	// RatePerMinute limits requests per token on /v1* routes other
 	// than health; 0 means no limit.
 	RatePerMinute int
 	// Usage records completions and editor events (nil: not recorded).

@@ -563,3 +563,13 @@ func TestChat(t *testing.T) {
 		t.Fatalf("empty messages: %d %s", code, b)
 	}
 }
+
+// Limits are per token: without auth (the loopback default) nothing is limited.
+func TestNoRateLimitWithoutAuth(t *testing.T) {
+	tb := newTabby(t, backends.LlamaCppCompletion, standin.Options{Reply: reply("1")}, func(c *serve.Config) { c.RatePerMinute = 60 })
+	for i := range 20 {
+		if code, _, body := do(t, "POST", tb.url+"/v1/completions", "", `{"segments":{"prefix":"x"}}`); code != 200 {
+			t.Fatalf("request %d: %d %s", i, code, body)
+		}
+	}
+}
