@@ -362,45 +362,64 @@ func lineOffset(s string, n int) int {
 func pack(list []*candidate, maxSnippets, maxChars int) []Snippet {
 	out := []Snippet{}
 	left := maxChars
-	type taken struct {
-		key        string
-		start, end int
-	}
-	var kept []taken
+	type span struct{ start, end int }
+	kept := map[string][]span{} // by source and path
 	for _, c := range list {
 		if len(out) >= maxSnippets || left <= 0 {
 			break
 		}
 		key := c.chunk.Source + "\x00" + c.chunk.Path
-		overlap := false
-		for _, k := range kept {
-			if k.key == key && c.startLine <= k.end && k.start <= c.endLine {
-				overlap = true
+		// A span that overlaps what is already taken from its file keeps only its new lines:
+		// a definition taken first must not cost the rest of the chunk around it.
+		pieces := []span{{c.startLine, c.endLine}}
+		for _, k := range kept[key] {
+			var next []span
+			for _, p := range pieces {
+				if p.end < k.start || k.end < p.start {
+					next = append(next, p)
+					continue
+				}
+				if p.start < k.start {
+					next = append(next, span{p.start, k.start - 1})
+				}
+				if k.end < p.end {
+					next = append(next, span{k.end + 1, p.end})
+				}
+			}
+			pieces = next
+		}
+		whole := len(pieces) == 1 && pieces[0] == span{c.startLine, c.endLine}
+		for _, p := range pieces {
+			if len(out) >= maxSnippets || left <= 0 {
 				break
 			}
-		}
-		if overlap {
-			continue
-		}
-		body, end := c.body, c.endLine
-		if body == "" {
-			body = spanBody(c.chunk, c.startLine, c.endLine)
-		}
-		if len(body) > left {
-			body, end = cutLines(body, c.startLine, left)
-			if len(body) < 40 {
-				continue
+			body, end := c.body, p.end
+			if body == "" || !whole {
+				body = spanBody(c.chunk, p.start, p.end)
 			}
+			if !whole && len(strings.TrimSpace(body)) < minPieceChars {
+				continue // a brace or a blank line left over says nothing
+			}
+			if len(body) > left {
+				body, end = cutLines(body, p.start, left)
+				if len(body) < 40 {
+					continue
+				}
+			}
+			left -= len(body)
+			kept[key] = append(kept[key], span{p.start, end})
+			out = append(out, Snippet{
+				Source: c.chunk.Source, Filepath: c.chunk.Path, StartLine: p.start, EndLine: end,
+				Language: c.chunk.Language, Body: body, Score: math.Round(c.score*1e4) / 1e4, Signals: c.signals,
+			})
 		}
-		left -= len(body)
-		kept = append(kept, taken{key, c.startLine, end})
-		out = append(out, Snippet{
-			Source: c.chunk.Source, Filepath: c.chunk.Path, StartLine: c.startLine, EndLine: end,
-			Language: c.chunk.Language, Body: body, Score: math.Round(c.score*1e4) / 1e4, Signals: c.signals,
-		})
 	}
 	return out
 }
+
+// minPieceChars is the least text worth sending from what is left of a span once the lines
+// already taken are cut out of it.
+const minPieceChars = 40
 
 // cutLines keeps the first whole lines of body that fit in max bytes, and returns the last
 // line kept.

@@ -214,13 +214,27 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // decodeJSON reads a JSON body of at most MaxBodyBytes into v. Unknown fields are ignored.
 func decodeJSON(r *http.Request, v any) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	return unmarshalBody(body, v)
+}
+
+// readBody reads a request body of at most MaxBodyBytes.
+func readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 	if err != nil {
-		return fmt.Errorf("%w: reading body: %v", errBadRequest, err)
+		return nil, fmt.Errorf("%w: reading body: %v", errBadRequest, err)
 	}
 	if len(body) > MaxBodyBytes {
-		return fmt.Errorf("%w: the limit is %d bytes", errTooLarge, MaxBodyBytes)
+		return nil, fmt.Errorf("%w: the limit is %d bytes", errTooLarge, MaxBodyBytes)
 	}
+	return body, nil
+}
+
+// unmarshalBody decodes a JSON body, turning decoding errors into bad requests that say where.
+func unmarshalBody(body []byte, v any) error {
 	if err := json.Unmarshal(body, v); err != nil {
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
@@ -238,24 +252,43 @@ func decodeJSON(r *http.Request, v any) error {
 
 func (s *Server) handleContext(w http.ResponseWriter, r *http.Request) error {
 	start := time.Now()
-	var req ContextRequest
-	if err := decodeJSON(r, &req); err != nil {
+	body, err := readBody(r)
+	if err != nil {
 		return err
 	}
-	if err := req.Validate(); err != nil {
-		return err
-	}
+	// Everything after the read is CPU work: admitted in arrival order, one request per CPU,
+	// so that requests finish in the order they came instead of sharing the CPUs at random.
 	select {
 	case s.retrievals <- struct{}{}:
 	case <-r.Context().Done():
 		return r.Context().Err()
 	}
-	snippets, err := s.cfg.Retriever.Retrieve(r.Context(), req)
+	out, err := s.contextAnswer(r.Context(), body, start)
 	<-s.retrievals
 	if err != nil {
 		return err
 	}
+	w.Header().Set("Content-Type", "application/json")
+	_, err = w.Write(out)
+	return err
+}
+
+func (s *Server) contextAnswer(ctx context.Context, body []byte, start time.Time) ([]byte, error) {
+	var req ContextRequest
+	if err := unmarshalBody(body, &req); err != nil {
+		return nil, err
+	}
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	snippets, err := s.cfg.Retriever.Retrieve(ctx, req)
+	if err != nil {
+		return nil, err
+	}
 	took := float64(time.Since(start).Microseconds()) / 1000
-	writeJSON(w, http.StatusOK, ContextResponse{Snippets: snippets, TookMS: took})
-	return nil
+	out, err := json.Marshal(ContextResponse{Snippets: snippets, TookMS: took})
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
 }

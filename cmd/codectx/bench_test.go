@@ -26,7 +26,9 @@ import (
 	"github.com/codectx/codectx/backends"
 	"github.com/codectx/codectx/backends/standin"
 	"github.com/codectx/codectx/chunkers/code"
+	"github.com/codectx/codectx/embedders/lexical"
 	"github.com/codectx/codectx/serve"
+	"github.com/codectx/codectx/sinks/embedded"
 	"github.com/codectx/codectx/sources/filter"
 	gitsrc "github.com/codectx/codectx/sources/git"
 )
@@ -523,4 +525,47 @@ func startStandinProcess(b *testing.B, kind backends.Kind) (string, func()) {
 		b.Fatalf("stand-in: %v", err)
 	}
 	return strings.TrimSpace(line), func() { stdin.Close(); cmd.Wait() }
+}
+
+// BenchmarkRetrieve is the CPU cost of one context retrieval, in process, over the Go source
+// index: the same requests as BenchmarkContextLatency without HTTP, one at a time. The latency
+// benchmarks above depend on it; this one is steady enough to compare changes.
+//
+// CODECTX_BENCH_INDEX=DIR keeps the index in DIR between runs (made on the first), so that
+// two builds can be compared on the same index without indexing twice.
+func BenchmarkRetrieve(b *testing.B) {
+	repo := benchCorpus(b)
+	dataDir := os.Getenv("CODECTX_BENCH_INDEX")
+	if dataDir == "" {
+		dataDir = b.TempDir()
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "index")); err != nil {
+		if out, err := codectxCmd("index", "--quiet", "--data-dir", dataDir, "--source", repo).CombinedOutput(); err != nil {
+			b.Fatalf("index: %v\n%s", err, out)
+		}
+	}
+	ctx := context.Background()
+	st, err := embedded.Open(ctx, filepath.Join(dataDir, "index"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	names, err := st.Sources(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := &serve.Retriever{Index: st, Sources: func() []string { return names }, Query: lexical.Query, Identifiers: lexical.Identifiers}
+	reqs := sampleRequests(b, repo, 512)
+	for i := range reqs {
+		if err := reqs[i].Validate(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := r.Retrieve(ctx, reqs[i%len(reqs)]); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

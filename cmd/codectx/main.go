@@ -52,6 +52,7 @@ Usage:
   codectx token   create [--name N] | list [--json] | revoke NAME   API tokens of the server
   codectx stats   [--config F] [--data-dir DIR] [--days N] [--json]   completion acceptance rate
   codectx config validate [--config F]
+  codectx eval    [--projects LIST] [--tasks N] [--seed S] [--json] [--workdir DIR]   context quality
   codectx version
 
 Run "codectx COMMAND -h" for a command's flags.
@@ -81,6 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		err = cmdStats(ctx, args[1:], stdout, stderr, env)
 	case "config":
 		err = cmdConfig(args[1:], stdout, stderr, env)
+	case "eval":
+		err = cmdEval(ctx, args[1:], stdout, stderr, env)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "codectx", version)
 	case "help", "-h", "--help":

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/codectx/codectx/bench/eval"
+)
+
+// cmdEval runs the context-quality eval: codectx next to the baselines on tasks generated from
+// pinned Go modules (or from a local module with --dir), and prints the table.
+func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	projects := fs.String("projects", "", "comma-separated MODULE@VERSION list (default: the built-in Go corpus)")
+	dir := fs.String("dir", "", "evaluate this local Go module folder instead of fetching modules")
+	tasks := fs.Int("tasks", 200, "at most this many tasks per project")
+	seed := fs.Uint64("seed", 1, "seed that draws the tasks")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	workdir := fs.String("workdir", "", "keep fetched modules here and reuse them (default: a temporary folder, removed)")
+	logLevel := fs.String("log-level", "", "debug, info, warn or error (env CODECTX_LOG_LEVEL)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *tasks <= 0 {
+		return fmt.Errorf("eval: --tasks must be positive: %w", errUsage)
+	}
+	level := *logLevel
+	if level == "" {
+		level = env("CODECTX_LOG_LEVEL")
+	}
+	if level == "" {
+		level = "info" // cliLogger shows warnings only
+	}
+	cfg := eval.Config{MaxTasks: *tasks, Seed: *seed, Log: cliLogger(stderr, level)}
+	if *projects != "" {
+		if *dir != "" {
+			return fmt.Errorf("eval: --projects and --dir exclude each other: %w", errUsage)
+		}
+		for _, s := range strings.Split(*projects, ",") {
+			p, err := eval.ParseProject(s)
+			if err != nil {
+				return fmt.Errorf("eval: %v: %w", err, errUsage)
+			}
+			cfg.Projects = append(cfg.Projects, p)
+		}
+	} else {
+		cfg.Projects = eval.DefaultProjects
+	}
+
+	if *workdir != "" {
+		cfg.Workdir = expandHome(*workdir)
+		if err := os.MkdirAll(cfg.Workdir, 0o755); err != nil {
+			return err
+		}
+	} else {
+		tmp, err := os.MkdirTemp("", "codectx-eval-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		cfg.Workdir = tmp
+	}
+
+	var rep *eval.Report
+	if *dir != "" {
+		abs, err := filepath.Abs(*dir)
+		if err != nil {
+			return err
+		}
+		res, err := eval.EvalDir(ctx, filepath.Base(abs), abs, cfg)
+		if err != nil {
+			return err
+		}
+		rep = eval.NewReport(cfg, []eval.ProjectResult{res})
+	} else {
+		var err error
+		if rep, err = eval.Run(ctx, cfg); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	eval.WriteTable(stdout, rep)
+	return nil
+}
