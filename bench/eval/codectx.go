@@ -63,7 +63,7 @@ func NewCodectx(ctx context.Context, dir, source string, files map[string][]byte
 func (*Codectx) Name() string { return "codectx" }
 
 func (c *Codectx) request(t Task, snippets, budget int) ([]Snippet, error) {
-	req := serve.ContextRequest{Source: c.source, Filepath: t.File, Language: "go", Prefix: t.Prefix,
+	req := serve.ContextRequest{Source: c.source, Filepath: t.File, Language: codectx.LanguageForPath(t.File), Prefix: t.Prefix,
 		Suffix: t.Suffix, MaxSnippets: snippets, MaxChars: budget}
 	if err := req.Validate(); err != nil {
 		return nil, err

@@ -1,8 +1,10 @@
 // Package eval measures the quality of the context codectx retrieves, next to the retrieval of
-// published baselines, on completion tasks generated from real Go modules.
+// published baselines, on completion tasks generated from real Go modules, packages of the
+// Python standard library and npm packages (TypeScript and JavaScript).
 //
 // A task hides one line of a file that references a name declared in another file of the same
-// package; the gold answer is that declaration. Every task line of a project is masked in the
+// package (Go) or imported from another file of the same project (Python, TypeScript,
+// JavaScript); the gold answer is that declaration. Every task line of a project is masked in the
 // copy that is indexed (see MaskLines), for codectx and the baselines alike, so no index holds
 // a hidden line. Nothing fetched is kept in the repository.
 package eval
@@ -13,7 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 )
@@ -32,6 +34,7 @@ type Config struct {
 // ProjectResult is the outcome for one project.
 type ProjectResult struct {
 	Name  string `json:"name"`
+	Lang  string `json:"lang"`
 	Files int    `json:"files"`
 	Tasks int    `json:"tasks"`
 	Calls int    `json:"call_tasks"`
@@ -45,13 +48,22 @@ type RetrieverResult struct {
 	Summary   Summary `json:"summary"`
 }
 
-// Report is a whole run.
-type Report struct {
-	Seed     uint64            `json:"seed"`
-	MaxTasks int               `json:"max_tasks"`
-	Budgets  []int             `json:"budgets"`
-	Projects []ProjectResult   `json:"projects"`
+// LanguageResult is the macro average over the projects of one language.
+type LanguageResult struct {
+	Lang     string            `json:"lang"`
+	Projects int               `json:"projects"`
 	Macro    []RetrieverResult `json:"macro"`
+}
+
+// Report is a whole run. Macro weighs each language the same (and, within a language, each
+// project the same); with one language it is that language's macro average.
+type Report struct {
+	Seed      uint64            `json:"seed"`
+	MaxTasks  int               `json:"max_tasks"`
+	Budgets   []int             `json:"budgets"`
+	Projects  []ProjectResult   `json:"projects"`
+	Languages []LanguageResult  `json:"languages"`
+	Macro     []RetrieverResult `json:"macro"`
 }
 
 // Run fetches each project and evaluates it.
@@ -62,7 +74,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		res, err := EvalDir(ctx, p.Name(), dir, cfg)
+		res, err := EvalDir(ctx, p.Name(), p.Lang, dir, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p.Name(), err)
 		}
@@ -71,22 +83,54 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return NewReport(cfg, results), nil
 }
 
-// NewReport adds the macro averages to per-project results.
+// NewReport adds the macro averages, per language and overall, to per-project results.
 func NewReport(cfg Config, results []ProjectResult) *Report {
 	r := &Report{Seed: cfg.Seed, MaxTasks: maxTasks(cfg), Budgets: Budgets, Projects: results}
 	if len(results) == 0 {
 		return r
 	}
-	for i, rr := range results[0].Results {
+	retrievers := results[0].Results
+	langs := map[string][]ProjectResult{}
+	var order []string
+	for _, p := range results {
+		if _, ok := langs[p.Lang]; !ok {
+			order = append(order, p.Lang)
+		}
+		langs[p.Lang] = append(langs[p.Lang], p)
+	}
+	sort.SliceStable(order, func(i, j int) bool { return langRank(order[i]) < langRank(order[j]) })
+	for _, l := range order {
+		lr := LanguageResult{Lang: l, Projects: len(langs[l])}
+		for i, rr := range retrievers {
+			var sums []Summary
+			for _, p := range langs[l] {
+				if p.Tasks > 0 {
+					sums = append(sums, p.Results[i].Summary)
+				}
+			}
+			lr.Macro = append(lr.Macro, RetrieverResult{rr.Retriever, Macro(sums)})
+		}
+		r.Languages = append(r.Languages, lr)
+	}
+	for i, rr := range retrievers {
 		var sums []Summary
-		for _, p := range results {
-			if p.Tasks > 0 {
-				sums = append(sums, p.Results[i].Summary)
+		for _, l := range r.Languages {
+			if l.Macro[i].Summary.Tasks > 0 {
+				sums = append(sums, l.Macro[i].Summary)
 			}
 		}
 		r.Macro = append(r.Macro, RetrieverResult{rr.Retriever, Macro(sums)})
 	}
 	return r
+}
+
+func langRank(l string) int {
+	for i, x := range Languages {
+		if x == l {
+			return i
+		}
+	}
+	return len(Languages)
 }
 
 func maxTasks(cfg Config) int {
@@ -96,27 +140,24 @@ func maxTasks(cfg Config) int {
 	return cfg.MaxTasks
 }
 
-// EvalDir evaluates the Go module in dir under the name name: it generates the tasks, masks
-// their lines in the indexed copy, builds every retriever over that copy and scores them.
-func EvalDir(ctx context.Context, name, dir string, cfg Config) (ProjectResult, error) {
+// EvalDir evaluates the project of language lang in dir under the name name: it generates the
+// tasks, masks their lines in the indexed copy, builds every retriever over that copy and
+// scores them.
+func EvalDir(ctx context.Context, name, lang, dir string, cfg Config) (ProjectResult, error) {
 	log := cfg.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	paths, err := GoFiles(dir)
+	paths, err := SourceFiles(dir, lang)
 	if err != nil {
 		return ProjectResult{}, err
 	}
-	files := make(map[string][]byte, len(paths))
-	for _, p := range paths {
-		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
-		if err != nil {
-			return ProjectResult{}, err
-		}
-		files[p] = b
+	files, err := readFiles(dir, paths)
+	if err != nil {
+		return ProjectResult{}, err
 	}
-	tasks := GenerateTasks(files, maxTasks(cfg), cfg.Seed)
-	res := ProjectResult{Name: name, Files: len(files), Tasks: len(tasks)}
+	tasks := GenerateTasksFor(lang, files, maxTasks(cfg), cfg.Seed)
+	res := ProjectResult{Name: name, Lang: lang, Files: len(files), Tasks: len(tasks)}
 	for _, t := range tasks {
 		if t.Kind == KindCall {
 			res.Calls++
@@ -132,7 +173,7 @@ func EvalDir(ctx context.Context, name, dir string, cfg Config) (ProjectResult, 
 	}
 	masked := make(map[string][]byte, len(files))
 	for p, b := range files {
-		masked[p] = MaskLines(b, hidden[p])
+		masked[p] = MaskFile(p, b, hidden[p])
 	}
 
 	indexDir, err := os.MkdirTemp(cfg.Workdir, "index-")
@@ -174,10 +215,11 @@ func EvalDir(ctx context.Context, name, dir string, cfg Config) (ProjectResult, 
 	return res, nil
 }
 
-// WriteTable prints the report as a table: each project, then the macro average, with every
+// WriteTable prints the report as a table: each project, then, when there is more than one
+// language, each language's macro average, then the overall macro average, with every
 // retriever on its own row.
 func WriteTable(w io.Writer, r *Report) {
-	head := fmt.Sprintf("%-24s %-18s %5s %6s %6s %7s %6s %6s %7s %6s", "project", "retriever", "tasks",
+	head := fmt.Sprintf("%-28s %-18s %5s %6s %6s %7s %6s %6s %7s %6s", "project", "retriever", "tasks",
 		"file@1", "file@5", "file@10", "span@1", "span@5", "span@10", "MRR")
 	for _, b := range r.Budgets {
 		head += fmt.Sprintf(" %7s", fmt.Sprintf("<=%d", b))
@@ -186,7 +228,7 @@ func WriteTable(w io.Writer, r *Report) {
 	fmt.Fprintln(w, head)
 	row := func(project string, rr RetrieverResult) {
 		s := rr.Summary
-		line := fmt.Sprintf("%-24s %-18s %5d %6.3f %6.3f %7.3f %6.3f %6.3f %7.3f %6.3f", project, rr.Retriever, s.Tasks,
+		line := fmt.Sprintf("%-28s %-18s %5d %6.3f %6.3f %7.3f %6.3f %6.3f %7.3f %6.3f", project, rr.Retriever, s.Tasks,
 			s.File1, s.File5, s.File10, s.Span1, s.Span5, s.Span10, s.MRR)
 		for _, v := range s.Budget {
 			line += fmt.Sprintf(" %7.3f", v)
@@ -197,6 +239,13 @@ func WriteTable(w io.Writer, r *Report) {
 	for _, p := range r.Projects {
 		for _, rr := range p.Results {
 			row(p.Name, rr)
+		}
+	}
+	if len(r.Languages) > 1 {
+		for _, l := range r.Languages {
+			for _, rr := range l.Macro {
+				row("macro "+l.Lang, rr)
+			}
 		}
 	}
 	for _, rr := range r.Macro {

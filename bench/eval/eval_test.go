@@ -440,7 +440,7 @@ func TestWordsAreBackslashW(t *testing.T) {
 func evalSynthetic(t *testing.T) ProjectResult {
 	t.Helper()
 	dir := writeModule(t, withNoise(realSized(syntheticModule), 12))
-	res, err := EvalDir(context.Background(), "kv", dir, Config{MaxTasks: 200, Seed: 1, Workdir: t.TempDir()})
+	res, err := EvalDir(context.Background(), "kv", LangGo, dir, Config{MaxTasks: 200, Seed: 1, Workdir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,22 +99,37 @@ func GenerateTasks(files map[string][]byte, max int, seed uint64) []Task {
 		sort.Strings(paths)
 		all = append(all, packageTasks(paths, files)...)
 	}
-	sort.Slice(all, func(i, j int) bool {
-		if all[i].File != all[j].File {
-			return all[i].File < all[j].File
-		}
-		return all[i].Line < all[j].Line
-	})
-	if max > 0 && len(all) > max {
-		r := rand.New(rand.NewPCG(seed, 0x636f646563747821))
-		r.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
-		all = all[:max]
+	return draw(all, max, seed)
+}
+
+// GenerateTasksFor finds the completion points of a project of the language lang (LangGo,
+// LangPython or LangJS) and draws max of them under seed (see GenerateTasks).
+func GenerateTasksFor(lang string, files map[string][]byte, max int, seed uint64) []Task {
+	switch lang {
+	case LangPython:
+		return draw(pythonTasks(files), max, seed)
+	case LangJS:
+		return draw(jsTasks(files), max, seed)
+	}
+	return GenerateTasks(files, max, seed)
+}
+
+// draw sorts tasks by file and line, keeps max of them drawn under seed, and names them.
+func draw(all []Task, max int, seed uint64) []Task {
+	byPlace := func(all []Task) {
 		sort.Slice(all, func(i, j int) bool {
 			if all[i].File != all[j].File {
 				return all[i].File < all[j].File
 			}
 			return all[i].Line < all[j].Line
 		})
+	}
+	byPlace(all)
+	if max > 0 && len(all) > max {
+		r := rand.New(rand.NewPCG(seed, 0x636f646563747821))
+		r.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+		all = all[:max]
+		byPlace(all)
 	}
 	for i := range all {
 		all[i].ID = fmt.Sprintf("%s:%d", all[i].File, all[i].Line)

@@ -14,12 +14,14 @@ import (
 )
 
 // cmdEval runs the context-quality eval: codectx next to the baselines on tasks generated from
-// pinned Go modules (or from a local module with --dir), and prints the table.
+// pinned Go modules, Python standard-library packages and npm packages (or from a local
+// project with --dir), and prints the table.
 func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	projects := fs.String("projects", "", "comma-separated MODULE@VERSION list (default: the built-in Go corpus)")
-	dir := fs.String("dir", "", "evaluate this local Go module folder instead of fetching modules")
+	projects := fs.String("projects", "", "comma-separated MODULE@VERSION, py:PACKAGE, npm:NAME@VERSION[#FOLDER] list (default: the built-in corpus)")
+	langs := fs.String("langs", "go,python,js", "languages of the built-in corpus to run (go, python, js); with --dir, the project's language (default: guessed)")
+	dir := fs.String("dir", "", "evaluate this local project folder instead of fetching projects")
 	tasks := fs.Int("tasks", 200, "at most this many tasks per project")
 	seed := fs.Uint64("seed", 1, "seed that draws the tasks")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
@@ -39,6 +41,22 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, env f
 		level = "info" // cliLogger shows warnings only
 	}
 	cfg := eval.Config{MaxTasks: *tasks, Seed: *seed, Log: cliLogger(stderr, level)}
+	langSet := map[string]bool{}
+	langGiven := false
+	fs.Visit(func(f *flag.Flag) { langGiven = langGiven || f.Name == "langs" })
+	for _, l := range strings.Split(*langs, ",") {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		n := eval.NormalizeLang(l)
+		if n == "" {
+			return fmt.Errorf("eval: unknown language %q in --langs (want go, python or js): %w", l, errUsage)
+		}
+		langSet[n] = true
+	}
+	if len(langSet) == 0 {
+		return fmt.Errorf("eval: --langs names no language: %w", errUsage)
+	}
 	if *projects != "" {
 		if *dir != "" {
 			return fmt.Errorf("eval: --projects and --dir exclude each other: %w", errUsage)
@@ -51,7 +69,11 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, env f
 			cfg.Projects = append(cfg.Projects, p)
 		}
 	} else {
-		cfg.Projects = eval.DefaultProjects
+		for _, p := range eval.DefaultProjects {
+			if langSet[p.Lang] {
+				cfg.Projects = append(cfg.Projects, p)
+			}
+		}
 	}
 
 	if *workdir != "" {
@@ -74,7 +96,16 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, env f
 		if err != nil {
 			return err
 		}
-		res, err := eval.EvalDir(ctx, filepath.Base(abs), abs, cfg)
+		lang := eval.DetectLang(abs)
+		if langGiven {
+			if len(langSet) != 1 {
+				return fmt.Errorf("eval: with --dir, --langs names one language: %w", errUsage)
+			}
+			for l := range langSet {
+				lang = l
+			}
+		}
+		res, err := eval.EvalDir(ctx, filepath.Base(abs), lang, abs, cfg)
 		if err != nil {
 			return err
 		}

@@ -65,3 +65,50 @@ func TestEvalCommandOnALocalModule(t *testing.T) {
 		t.Errorf("bad --projects: exit %d, want 2 (%s)", code, errb.String())
 	}
 }
+
+func TestEvalCommandOnALocalPythonProjectAndLanguageFlags(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"inv/__init__.py": "",
+		"inv/stock.py":    "LIMIT = 10\n\n\ndef level(item):\n    return item.count\n",
+		"inv/order.py":    "from .stock import level, LIMIT\n\n\ndef can_ship(item):\n    if level(item) > LIMIT:\n        return True\n    return False\n",
+		"inv/report.py":   "from inv import stock\n\n\ndef report(items):\n    return [stock.level(it) for it in items]\n",
+	}
+	for p, c := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := func(string) string { return "" }
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"eval", "--dir", dir, "--json", "--workdir", t.TempDir()}, &out, &errb, env); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var rep struct {
+		Projects []struct {
+			Lang  string
+			Tasks int
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, out.String())
+	}
+	if len(rep.Projects) != 1 || rep.Projects[0].Lang != "python" || rep.Projects[0].Tasks != 2 {
+		t.Errorf("report: %+v", rep)
+	}
+	for _, args := range [][]string{
+		{"eval", "--langs", "cobol"},
+		{"eval", "--langs", ","},
+		{"eval", "--dir", dir, "--langs", "go,python"},
+		{"eval", "--projects", "npm:ky"},
+	} {
+		errb.Reset()
+		if code := run(context.Background(), args, &out, &errb, env); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errb.String())
+		}
+	}
+}
