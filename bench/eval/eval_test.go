@@ -484,11 +484,8 @@ func TestEvalOnASyntheticModule(t *testing.T) {
 
 // TestCodectxPacksTheGoldAtLeastAsOftenAsTabby is the quality floor: within a 2,048-char
 // prompt, codectx must hold the gold definition at least as often as the Tabby-like baseline.
-//
-// It fails today. codectx's pack drops a lexical chunk that overlaps a definition span it took
-// from the same file, so when the gold definition sits beside another name near the cursor
-// (util.go's mustOpen beside describe), only the other definition reaches the prompt; and the
-// hidden name itself is, by construction, not near the cursor for the definitions signal.
+// It caught pack dropping a lexical chunk that overlapped a definition span already taken from
+// the same file (util.go's mustOpen beside describe).
 func TestCodectxPacksTheGoldAtLeastAsOftenAsTabby(t *testing.T) {
 	by := byRetriever(evalSynthetic(t))
 	if cx, tabby := by["codectx"].Budget[1], by["tabby-like"].Budget[1]; cx < tabby {
