@@ -217,6 +217,13 @@ type Index interface {
 	Definitions(ctx context.Context, names []string, f SearchFilter, limit int) ([]Hit, error)
 	// Lexical returns the k best chunks under BM25 for the query terms.
 	Lexical(ctx context.Context, terms []QueryTerm, f SearchFilter, k int) ([]Hit, error)
+	// Scope returns the limit best definitions in the files directly inside dir (a package or
+	// module folder: what code there can use without importing), leaving out clues.Skip,
+	// ranked by ScopeScore (ties by source, path and line). An implementation may bound its
+	// work per query and then consider only the definitions that share the rarest clues. Hits
+	// carry the matching Symbol and the score, and span only the definition's first line (its
+	// header).
+	Scope(ctx context.Context, dir string, clues ScopeClues, f SearchFilter, limit int) ([]Hit, error)
 	// Stats reports the index's size.
 	Stats(ctx context.Context) (IndexStats, error)
 }

@@ -131,8 +131,13 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 
 	// Each signal runs on its own, so that a failure or a panic in one still lets the others
 	// answer.
-	r.safely("definitions", func() error {
-		return r.definitions(ctx, req, prefixTail, suffixHead, filter, add)
+	var looked, types []string // the names whose definitions were looked up, and what their signatures name
+	r.safely("definitions", func() (err error) {
+		looked, types, err = r.definitions(ctx, req, prefixTail, suffixHead, filter, add)
+		return err
+	})
+	r.safely("scope", func() error {
+		return r.scope(ctx, req, looked, types, prefixTail, suffixHead, filter, add)
 	})
 	r.safely("bm25", func() error {
 		return r.lexical(ctx, prefixTail+"\n"+suffixHead, filter, add)
@@ -232,9 +237,12 @@ func MatchGitURL(gitURL string, names []string) []string {
 	return out
 }
 
-func (r *Retriever) definitions(ctx context.Context, req ContextRequest, prefixTail, suffixHead string, f codectx.SearchFilter, add func(codectx.Chunk, int, int, string, float64, string)) error {
+// definitions adds the definitions of the identifiers nearest the cursor. It returns the names
+// it looked up and the identifiers of the signatures it found (the types the cursor's values
+// have, with luck).
+func (r *Retriever) definitions(ctx context.Context, req ContextRequest, prefixTail, suffixHead string, f codectx.SearchFilter, add func(codectx.Chunk, int, int, string, float64, string)) ([]string, []string, error) {
 	if r.Identifiers == nil {
-		return nil
+		return nil, nil, nil
 	}
 	// Rank identifiers by distance from the cursor: the prefix read backwards from the cursor,
 	// interleaved with the suffix read forwards.
@@ -253,13 +261,15 @@ func (r *Retriever) definitions(ctx context.Context, req ContextRequest, prefixT
 		}
 	}
 	if len(names) == 0 {
-		return nil
+		return nil, nil, nil
 	}
 	f.Near = req.Filepath
 	hits, err := r.Index.Definitions(ctx, names, f, definitionsPerName)
 	if err != nil {
-		return err
+		return names, nil, err
 	}
+	var types []string
+	seenType := map[string]bool{}
 	perName := map[string]int{}
 	for _, h := range hits {
 		if h.Symbol != nil {
@@ -289,6 +299,57 @@ func (r *Retriever) definitions(ctx context.Context, req ContextRequest, prefixT
 		}
 		start, end := clampSpan(h.Chunk, s.StartLine, s.EndLine)
 		add(h.Chunk, start, end, "", score, "symbol:"+s.Name) // the body is cut when packed
+		if perName[s.Name] == 1 {
+			for _, id := range r.Identifiers([]byte(spanBody(h.Chunk, start, start))) {
+				if id != s.Name && !seenType[id] {
+					seenType[id] = true
+					types = append(types, id)
+				}
+			}
+		}
+	}
+	return names, types, nil
+}
+
+// scopeHeaders is how many definitions of the cursor's folder the scope signal proposes. Each
+// is one line: a signature costs a tenth of a chunk.
+const scopeHeaders = 16
+
+// weightScope scales the scope signal's scores (codectx.ScopeScore) under the definitions of
+// names near the cursor: those are what the next line needs; the folder's other definitions
+// are a guess. A header without a clue ranks under the best lexical hit.
+const weightScope = 0.6
+
+// scopeBudgetShare is the most of a request's max_chars that headers may take.
+const scopeBudgetShare = 0.4
+
+// scope proposes the definitions of the cursor's folder (its package, for Go) other than those
+// the definitions signal looked up (looked), as one-line headers: the next line often calls
+// something the file has not called yet, and that name is, by nature, not near the cursor. The
+// index ranks them by clues around the cursor (codectx.ScopeScore).
+func (r *Retriever) scope(ctx context.Context, req ContextRequest, looked, types []string, prefixTail, suffixHead string, f codectx.SearchFilter, add func(codectx.Chunk, int, int, string, float64, string)) error {
+	if req.Filepath == "" || r.Identifiers == nil {
+		return nil
+	}
+	clues := codectx.ScopeClues{
+		Skip:   looked,
+		Types:  types,
+		Suffix: r.Identifiers([]byte(suffixHead)),
+		Near:   codectx.Words(lastLines(prefixTail, 3) + "\n" + firstLines(suffixHead, 2)),
+		Around: codectx.Words(prefixTail + "\n" + suffixHead),
+	}
+	hits, err := r.Index.Scope(ctx, path.Dir(req.Filepath), clues, f, scopeHeaders)
+	if err != nil {
+		return err
+	}
+	// Headers take at most scopeBudgetShare of the budget, so that the best lexical chunk
+	// keeps room.
+	room := int(scopeBudgetShare * float64(req.MaxChars))
+	for _, h := range hits {
+		if room -= len(h.Body) + 1; room < 0 {
+			break
+		}
+		add(h.Chunk, h.StartLine, h.EndLine, h.Body, weightScope*h.Score, "scope:"+h.Symbol.Name)
 	}
 	return nil
 }

@@ -116,6 +116,11 @@ type memIndex struct {
 	// in thousands of places (String, New) still finds its definitions next to the cursor
 	// without scanning them all.
 	symbolsIn map[nameDir][]symRef
+	// scopes holds, by directory, the definitions of the files directly inside it with the
+	// words of their headers, for Scope.
+	scopes  map[string]*dirScope
+	wordIDs map[string]uint32
+	marks   sync.Pool // *[]uint8 by word id, for scope queries
 
 	scratch sync.Pool
 
@@ -131,6 +136,8 @@ func newMemIndex() *memIndex {
 		files:     make(map[fileKey][]uint32),
 		symbols:   make(map[string][]symRef),
 		symbolsIn: make(map[nameDir][]symRef),
+		scopes:    make(map[string]*dirScope),
+		wordIDs:   make(map[string]uint32),
 
 		renumberMin: 4096,
 	}
@@ -181,6 +188,7 @@ func (x *memIndex) add(nd newDoc) {
 		dk := nameDir{s.Name, dir}
 		x.symbolsIn[dk] = append(x.symbolsIn[dk], symRef{doc: d, sym: i})
 	}
+	x.addScope(dir, d, c)
 	x.nsyms += len(c.Symbols)
 }
 
@@ -224,6 +232,7 @@ func (x *memIndex) remove(d uint32) {
 			x.symbolsIn[dk] = refs
 		}
 	}
+	x.removeScope(dir, d)
 	x.nsyms -= len(c.Symbols)
 	if cur, ok := x.byID[c.ID]; ok && cur == d {
 		delete(x.byID, c.ID)
@@ -321,6 +330,13 @@ func (x *memIndex) maybeRenumber() {
 	for _, refs := range x.symbolsIn {
 		for i := range refs {
 			refs[i].doc = remap[refs[i].doc]
+		}
+	}
+	for _, ds := range x.scopes {
+		for i := range ds.defs {
+			if d := ds.defs[i].doc; d != deadDef {
+				ds.defs[i].doc = remap[d]
+			}
 		}
 	}
 	x.docs, x.docLen, x.dead = docs, docLen, 0

@@ -849,6 +849,17 @@ func (s *Store) Definitions(ctx context.Context, names []string, f codectx.Searc
 	return s.idx.definitions(names, f, limit), nil
 }
 
+// Scope ranks the definitions in the files directly inside dir (see codectx.Index.Scope).
+func (s *Store) Scope(ctx context.Context, dir string, clues codectx.ScopeClues, f codectx.SearchFilter, limit int) ([]codectx.Hit, error) {
+	if err := s.queryable(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.idx.scope(dir, clues, f, limit), nil
+}
+
 // queryable reports whether the in-memory index can answer queries.
 func (s *Store) queryable() error {
 	if s.closed.Load() {

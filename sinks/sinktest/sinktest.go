@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) codectx.Store) {
 		{"DropSource", testDropSource},
 		{"LexicalFilters", testLexicalFilters},
 		{"DefinitionFilters", testDefinitionFilters},
+		{"Scope", testScope},
 		{"BM25Ordering", testBM25Ordering},
 		{"LexicalLimit", testLexicalLimit},
 		{"Runs", testRuns},
@@ -512,6 +513,57 @@ func testDefinitionFilters(t *testing.T, s codectx.Store, x codectx.Index) {
 	hits := definitions(t, x, []string{"Quokka"}, codectx.SearchFilter{Sources: []string{"lib"}}, 10)
 	if len(hits) != 1 || hits[0].Body != "func Quokka() { quokka.Lib() }" || hits[0].Symbol.Kind != "function" {
 		t.Errorf("Definitions hit = %+v, want lib.go's chunk with its body", hits)
+	}
+}
+
+func testScope(t *testing.T, s codectx.Store, x codectx.Index) {
+	put(t, s, NewFile("repo", "pkg/a.go", codectx.LangGo, ChunkSpec{Body: "func Alpha() {}\n\nfunc parseConfig(path string) {}", Symbols: []codectx.Symbol{def("Alpha", "function", 1), def("parseConfig", "function", 3)}}))
+	put(t, s, NewFile("repo", "pkg/b.go", codectx.LangGo, ChunkSpec{Body: "type Gamma struct{}", Symbols: []codectx.Symbol{def("Gamma", "type", 1)}}))
+	put(t, s, NewFile("repo", "pkg/sub/c.go", codectx.LangGo, ChunkSpec{Body: "func Delta() {}", Symbols: []codectx.Symbol{def("Delta", "function", 1)}}))
+	put(t, s, NewFile("other", "pkg/d.go", codectx.LangGo, ChunkSpec{Body: "func Epsilon() {}", Symbols: []codectx.Symbol{def("Epsilon", "function", 1)}}))
+	scope := func(dir string, clues codectx.ScopeClues, f codectx.SearchFilter, limit int) string {
+		t.Helper()
+		hits, err := x.Scope(context.Background(), dir, clues, f, limit)
+		if err != nil {
+			t.Fatalf("Scope(%s): %v", dir, err)
+		}
+		var out []string
+		for _, h := range hits {
+			if h.Symbol == nil || h.StartLine != h.EndLine || h.StartLine != h.Symbol.StartLine {
+				t.Fatalf("Scope(%s): hit %s:%d-%d is not the header of its symbol %+v", dir, h.Path, h.StartLine, h.EndLine, h.Symbol)
+			}
+			out = append(out, h.Source+":"+h.Path+":"+h.Symbol.Name)
+		}
+		return strings.Join(out, " ")
+	}
+	none := codectx.ScopeClues{}
+	// Without clues: every definition of the folder (not of its subfolders), by source, path
+	// and line.
+	if got, want := scope("pkg", none, codectx.SearchFilter{}, 10), "other:pkg/d.go:Epsilon repo:pkg/a.go:Alpha repo:pkg/a.go:parseConfig repo:pkg/b.go:Gamma"; got != want {
+		t.Errorf("Scope(pkg) = %s, want %s", got, want)
+	}
+	// Clues rank: a name in the suffix, words of the lines around the cursor.
+	if got := scope("pkg", codectx.ScopeClues{Suffix: []string{"Gamma"}}, codectx.SearchFilter{}, 1); got != "repo:pkg/b.go:Gamma" {
+		t.Errorf("Scope with Gamma in the suffix = %s", got)
+	}
+	if got := scope("pkg", codectx.ScopeClues{Near: []string{"parse", "config"}, Around: []string{"config"}}, codectx.SearchFilter{}, 1); got != "repo:pkg/a.go:parseConfig" {
+		t.Errorf("Scope near \"parse config\" = %s", got)
+	}
+	// Skip, filters and the limit.
+	if got, want := scope("pkg", codectx.ScopeClues{Skip: []string{"Alpha"}}, codectx.SearchFilter{Sources: []string{"repo"}, ExcludeSource: "repo", ExcludePath: "pkg/b.go"}, 10), "repo:pkg/a.go:parseConfig"; got != want {
+		t.Errorf("Scope(pkg) skipping Alpha and b.go = %s, want %s", got, want)
+	}
+	if got := scope("pkg", none, codectx.SearchFilter{}, 2); strings.Count(got, " ")+1 != 2 {
+		t.Errorf("Scope with limit 2 = %s", got)
+	}
+	if err := s.DeleteFile(context.Background(), "repo", "pkg/b.go"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := scope("pkg", none, codectx.SearchFilter{Sources: []string{"repo"}}, 10), "repo:pkg/a.go:Alpha repo:pkg/a.go:parseConfig"; got != want {
+		t.Errorf("Scope(pkg) after deleting b.go = %s, want %s", got, want)
+	}
+	if got := scope("nowhere", none, codectx.SearchFilter{}, 10); got != "" {
+		t.Errorf("Scope(nowhere) = %s", got)
 	}
 }
 

@@ -1,0 +1,97 @@
+package codectx
+
+import (
+	"math"
+	"slices"
+	"strings"
+)
+
+// ScopeClues is what a scope query knows about the cursor, to rank the definitions of the
+// cursor's folder (see Index.Scope). Words are as Words gives them.
+type ScopeClues struct {
+	// Skip lists names not to return: those the definitions signal already looked up.
+	Skip []string
+	// Suffix lists the identifiers of the text after the cursor.
+	Suffix []string
+	// Near holds the words of the lines right around the cursor; Around those of everything the
+	// query sees.
+	Near, Around []string
+	// Types lists identifiers from the signatures of the definitions used near the cursor (the
+	// types its values have): a definition whose header names one (a method of that type) is
+	// likely next.
+	Types []string
+}
+
+// ScopeFeatures are the clues one definition matched, for ScopeScore.
+type ScopeFeatures struct {
+	InSuffix bool
+	// NameShare is the share of the name's words found in ScopeClues.Near.
+	NameShare float64
+	// HeaderShare is the share of the header's words found in ScopeClues.Around.
+	HeaderShare float64
+	// NamesType: the header names one of ScopeClues.Types (other than the definition's own
+	// name).
+	NamesType bool
+	// Uses is how many indexed chunks mention the name: code uses its central types and
+	// functions everywhere.
+	Uses int
+}
+
+// ScopeScore ranks a definition of the cursor's folder. Every index ranks with it, so that
+// they agree.
+func ScopeScore(f ScopeFeatures) float64 {
+	const base, clue = 0.5, 0.4
+	s := base + clue*f.NameShare + clue*f.HeaderShare
+	if f.InSuffix {
+		s += clue
+	}
+	if f.NamesType {
+		s += clue
+	}
+	// Popularity counts less than a clue, and saturates at a few hundred uses.
+	return s + 0.3*min(1, math.Log1p(float64(f.Uses))/math.Log1p(300))
+}
+
+// Words returns the distinct words of the identifiers in s, lower-cased and split at
+// camelCase, snake_case and digits ("parseHTTPConfig" gives parse, http, config); words of one
+// letter and numbers are left out. It compares a few lines cheaply; the lexical index has its
+// own, richer tokenizer.
+func Words(s string) []string {
+	var out []string
+	add := func(w string) {
+		if len(w) < 2 || isDigitByte(w[0]) {
+			return
+		}
+		w = strings.ToLower(w)
+		if !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	for i := 0; i < len(s); {
+		if !isIdentByte(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isIdentByte(s[j]) {
+			j++
+		}
+		id := s[i:j]
+		k := 0
+		for p := 1; p <= len(id); p++ {
+			if p == len(id) || id[p] == '_' || id[p-1] == '_' || isDigitByte(id[p]) != isDigitByte(id[p-1]) ||
+				(isUpperByte(id[p]) && !isUpperByte(id[p-1])) ||
+				(p+1 < len(id) && isUpperByte(id[p]) && isUpperByte(id[p-1]) && isLowerByte(id[p+1])) {
+				add(strings.Trim(id[k:p], "_"))
+				k = p
+			}
+		}
+		i = j
+	}
+	return out
+}
+
+func isIdentByte(b byte) bool { return b == '_' || isDigitByte(b) || isUpperByte(b) || isLowerByte(b) }
+func isDigitByte(b byte) bool { return b >= '0' && b <= '9' }
+func isUpperByte(b byte) bool { return b >= 'A' && b <= 'Z' }
+func isLowerByte(b byte) bool { return b >= 'a' && b <= 'z' }

@@ -1,0 +1,33 @@
+package codectx
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestWords(t *testing.T) {
+	for in, want := range map[string][]string{
+		"parseHTTPConfig":                     {"parse", "http", "config"},
+		"func (c *Command) Root() *Command {": {"func", "command", "root"},
+		"snake_case_name2x":                   {"snake", "case", "name"},
+		"x := a + 42":                         nil,
+		"utf8Decode":                          {"utf", "decode"},
+		"__init__":                            {"init"},
+	} {
+		if got := Words(in); !slices.Equal(got, want) {
+			t.Errorf("Words(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestScopeScore(t *testing.T) {
+	none := ScopeScore(ScopeFeatures{})
+	for _, f := range []ScopeFeatures{{InSuffix: true}, {NameShare: 0.5}, {HeaderShare: 0.3}, {NamesType: true}, {Uses: 10}} {
+		if ScopeScore(f) <= none {
+			t.Errorf("%+v does not raise the score", f)
+		}
+	}
+	if ScopeScore(ScopeFeatures{Uses: 100000}) >= ScopeScore(ScopeFeatures{InSuffix: true}) {
+		t.Error("popularity must count less than a clue")
+	}
+}
