@@ -28,7 +28,7 @@ type scopeDef struct {
 	words  []uint32
 	nName  int      // words[:nName] are the name's
 	idents []uint32 // the header's other identifiers, whole, as nameKey ids
-	lower  string   // the name lower-cased: its lexical term, to count its uses
+	term   uint32   // the lexical term of the name (lower-cased), to count its uses; noTerm if none
 }
 
 const deadDef = ^uint32(0)
@@ -68,8 +68,11 @@ func (x *memIndex) addScope(dir string, d uint32, c *codectx.Chunk) {
 		}
 		line := min(max(sym.StartLine, c.StartLine), c.EndLine)
 		header := lineOf(c.Body, line-c.StartLine)
-		def := scopeDef{doc: d, sym: uint32(i), nameID: x.wordID(nameKey(sym.Name)), line: line, header: header,
-			lower: strings.ToLower(sym.Name)}
+		def := scopeDef{doc: d, sym: uint32(i), nameID: x.wordID(nameKey(sym.Name)), line: line, header: header, term: noTerm}
+		// The chunk defining the name mentions it, so its term exists once the chunk is in.
+		if tid, ok := x.termIDs[strings.ToLower(sym.Name)]; ok {
+			def.term = tid
+		}
 		for _, w := range codectx.Words(sym.Name) {
 			def.words = append(def.words, x.wordID(w))
 		}
@@ -305,8 +308,8 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 				break
 			}
 		}
-		if tid, ok := x.termIDs[def.lower]; ok {
-			ft.Uses = int(x.df[tid])
+		if def.term != noTerm {
+			ft.Uses = int(x.df[def.term])
 		}
 		return codectx.ScopeScore(ft)
 	}
