@@ -524,11 +524,11 @@ func (s *Store) commit(batch []*writeReq) {
 		}
 	}
 	if ok == 0 {
-		run(s.stmts.rollback)
+		s.rollback()
 		return
 	}
 	if err := run(s.stmts.commit); err != nil {
-		run(s.stmts.rollback) // the transaction may still be open
+		s.rollback() // the transaction may still be open
 		fail(fmt.Errorf("commit: %w", err))
 		return
 	}
@@ -544,12 +544,20 @@ func (s *Store) commit(batch []*writeReq) {
 	s.idx.mu.Unlock()
 }
 
+// rollback ends the writer's transaction. A failure is logged: SQLite answers one when no
+// transaction is open (harmless), and otherwise the next BEGIN will fail and say so.
+func (s *Store) rollback() {
+	if err := run(s.stmts.rollback); err != nil && !strings.Contains(err.Error(), "no transaction is active") {
+		s.log.Error("rolling back a write transaction", "path", s.path, "err", err)
+	}
+}
+
 // runIsolated runs each request of batch in its own savepoint of tx, rolling back those that
 // fail. It returns false, with tx rolled back and every request failed, if a savepoint could
 // not be handled.
 func (s *Store) runIsolated(tx wtx, batch []*writeReq) bool {
 	abort := func(what string, err error) bool {
-		run(s.stmts.rollback)
+		s.rollback()
 		for _, r := range batch {
 			r.err = fmt.Errorf("%s: %s: %w", r.what, what, err)
 		}
