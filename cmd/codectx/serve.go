@@ -68,7 +68,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	if scfg.Completer != nil {
 		model = "completion model " + scfg.Completer.Model()
 	}
-	fmt.Fprintf(stdout, "codectx serving on http://%s (%d sources, %s, auth %s, data dir %s)\n", ln.Addr(), len(a.sources), model, scfg.Auth, a.cfg.DataDir)
+	auth := map[serve.AuthMode]string{serve.AuthOn: "auth on", serve.AuthOff: "auth off", serve.AuthIfTokens: "auth once a token exists"}[scfg.Auth]
+	fmt.Fprintf(stdout, "codectx serving on http://%s (%d sources, %s, %s, data dir %s)\n", ln.Addr(), len(a.sources), model, auth, a.cfg.DataDir)
 
 	// Every source syncs once at start-up; /readyz turns 200 when all of them have.
 	for _, s := range a.sources {
