@@ -131,13 +131,18 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 
 	// Each signal runs on its own, so that a failure or a panic in one still lets the others
 	// answer.
+	// The identifiers around the cursor, read once for the two signals that use them.
+	var before, after []string
+	if r.Identifiers != nil {
+		before, after = r.Identifiers([]byte(prefixTail)), r.Identifiers([]byte(suffixHead))
+	}
 	var looked, types []string // the names whose definitions were looked up, and what their signatures name
 	r.safely("definitions", func() (err error) {
-		looked, types, err = r.definitions(ctx, req, prefixTail, suffixHead, filter, add)
+		looked, types, err = r.definitions(ctx, req, before, after, filter, add)
 		return err
 	})
 	r.safely("scope", func() error {
-		return r.scope(ctx, req, looked, types, prefixTail, suffixHead, filter, add)
+		return r.scope(ctx, req, looked, types, after, prefixTail, suffixHead, filter, add)
 	})
 	r.safely("bm25", func() error {
 		return r.lexical(ctx, prefixTail+"\n"+suffixHead, filter, add)
@@ -240,14 +245,16 @@ func MatchGitURL(gitURL string, names []string) []string {
 // definitions adds the definitions of the identifiers nearest the cursor. It returns the names
 // it looked up and the identifiers of the signatures it found (the types the cursor's values
 // have, with luck).
-func (r *Retriever) definitions(ctx context.Context, req ContextRequest, prefixTail, suffixHead string, f codectx.SearchFilter, add func(codectx.Chunk, int, int, string, float64, string)) ([]string, []string, error) {
+//
+// before and after are the identifiers of the prefix's tail and the suffix's head, each nearest
+// its end first (as Retriever.Identifiers lists them).
+func (r *Retriever) definitions(ctx context.Context, req ContextRequest, before, after []string, f codectx.SearchFilter, add func(codectx.Chunk, int, int, string, float64, string)) ([]string, []string, error) {
 	if r.Identifiers == nil {
 		return nil, nil, nil
 	}
 	// Rank identifiers by distance from the cursor: the prefix read backwards from the cursor,
 	// interleaved with the suffix read forwards.
-	before := r.Identifiers([]byte(prefixTail))
-	after := reverse(r.Identifiers([]byte(suffixHead)))
+	after = reverse(after)
 	rank := map[string]int{}
 	var names []string
 	for i := 0; len(names) < maxIdentifiers && (i < len(before) || i < len(after)); i++ {
@@ -327,14 +334,14 @@ const scopeBudgetShare = 0.4
 // the definitions signal looked up (looked), as one-line headers: the next line often calls
 // something the file has not called yet, and that name is, by nature, not near the cursor. The
 // index ranks them by clues around the cursor (codectx.ScopeScore).
-func (r *Retriever) scope(ctx context.Context, req ContextRequest, looked, types []string, prefixTail, suffixHead string, f codectx.SearchFilter, add func(codectx.Chunk, int, int, string, float64, string)) error {
+func (r *Retriever) scope(ctx context.Context, req ContextRequest, looked, types, inSuffix []string, prefixTail, suffixHead string, f codectx.SearchFilter, add func(codectx.Chunk, int, int, string, float64, string)) error {
 	if req.Filepath == "" || r.Identifiers == nil {
 		return nil
 	}
 	clues := codectx.ScopeClues{
 		Skip:   looked,
 		Types:  types,
-		Suffix: r.Identifiers([]byte(suffixHead)),
+		Suffix: inSuffix,
 		Near:   codectx.Words(lastLines(prefixTail, 3) + "\n" + firstLines(suffixHead, 2)),
 		Around: codectx.Words(prefixTail + "\n" + suffixHead),
 	}

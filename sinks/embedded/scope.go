@@ -3,6 +3,7 @@ package embedded
 import (
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/codectx/codectx"
 )
@@ -10,11 +11,12 @@ import (
 // dirScope is what Scope reads for one directory: its definitions, with the words of their
 // headers (a definition's first line) cut when they are indexed, and postings from words,
 // names and identifiers to definitions, so that a query visits only definitions that share a
-// clue.
+// clue. The postings are a cache built by the first query after a change: kept for every
+// folder they took a quarter of the index's memory, and queries touch few folders.
 type dirScope struct {
 	defs     []scopeDef
 	live     int
-	postings map[uint32][]int32 // word, name or identifier id → indexes into defs
+	postings atomic.Pointer[map[uint32][]int32] // word, name or identifier id → indexes into defs; nil until a query needs it
 }
 
 // scopeDef is one definition of a directory. A removed one keeps its slot (doc = deadDef)
@@ -59,7 +61,7 @@ func (x *memIndex) addScope(dir string, d uint32, c *codectx.Chunk) {
 	}
 	ds := x.scopes[dir]
 	if ds == nil {
-		ds = &dirScope{postings: map[uint32][]int32{}}
+		ds = &dirScope{}
 		x.scopes[dir] = ds
 	}
 	for i, sym := range c.Symbols {
@@ -91,17 +93,36 @@ func (x *memIndex) addScope(dir string, d uint32, c *codectx.Chunk) {
 	}
 }
 
+// add appends a definition. The caller holds mu for writing.
 func (ds *dirScope) add(def scopeDef) {
-	at := int32(len(ds.defs))
-	for _, id := range def.words {
-		ds.postings[id] = append(ds.postings[id], at)
-	}
-	ds.postings[def.nameID] = append(ds.postings[def.nameID], at)
-	for _, id := range def.idents {
-		ds.postings[id] = append(ds.postings[id], at)
-	}
 	ds.defs = append(ds.defs, def)
 	ds.live++
+	ds.postings.Store(nil)
+}
+
+// index returns the folder's postings, building them if a change dropped them. The caller holds
+// mu for reading at least; two queries may build them at once, and either result is right.
+func (ds *dirScope) index() map[uint32][]int32 {
+	if p := ds.postings.Load(); p != nil {
+		return *p
+	}
+	m := make(map[uint32][]int32)
+	for i := range ds.defs {
+		def := &ds.defs[i]
+		if def.doc == deadDef {
+			continue
+		}
+		at := int32(i)
+		for _, id := range def.words {
+			m[id] = append(m[id], at)
+		}
+		m[def.nameID] = append(m[def.nameID], at)
+		for _, id := range def.idents {
+			m[id] = append(m[id], at)
+		}
+	}
+	ds.postings.Store(&m)
+	return m
 }
 
 // removeScope drops the definitions of doc d. The caller holds mu for writing.
@@ -116,12 +137,13 @@ func (x *memIndex) removeScope(dir string, d uint32) {
 			ds.live--
 		}
 	}
+	ds.postings.Store(nil)
 	switch {
 	case ds.live == 0:
 		delete(x.scopes, dir)
 	case len(ds.defs) > 2*ds.live+16:
 		old := ds.defs
-		ds.defs, ds.live, ds.postings = nil, 0, map[uint32][]int32{}
+		ds.defs, ds.live = nil, 0
 		for _, def := range old {
 			if def.doc != deadDef {
 				ds.add(def)
@@ -129,10 +151,6 @@ func (x *memIndex) removeScope(dir string, d uint32) {
 		}
 	}
 }
-
-// df is how many definitions' headers hold word id (removed ones not yet compacted count
-// too: an overestimate of at most about 2×).
-func (ds *dirScope) df(id uint32) int { return len(ds.postings[id]) }
 
 // lineOf returns line n (0-based) of body, without its line break and a trailing brace.
 func lineOf(body string, n int) string {
@@ -182,6 +200,8 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 	}
 	fl := newFilter(f)
 	n := ds.live
+	postings := ds.index()
+	df := func(id uint32) int { return len(postings[id]) } // how many definitions of the folder hold a word
 	skip := make(map[uint32]bool, len(clues.Skip))
 	for _, name := range clues.Skip {
 		if id, ok := x.wordIDs[nameKey(name)]; ok {
@@ -217,7 +237,7 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 	var words []uint32
 	for i, list := range [][]string{clues.Near, clues.Around} {
 		for _, w := range list {
-			if id, ok := x.wordIDs[w]; ok && (n < 12 || ds.df(id)*3 <= n) {
+			if id, ok := x.wordIDs[w]; ok && (n < 12 || df(id)*3 <= n) {
 				if marks[id] == 0 {
 					words = append(words, id)
 				}
@@ -326,7 +346,7 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 	start := len(ids)
 	ids = append(ids, words...)
 	slices.SortFunc(ids[start:], func(a, b uint32) int {
-		if da, db := ds.df(a), ds.df(b); da != db {
+		if da, db := df(a), df(b); da != db {
 			return da - db
 		}
 		return int(a) - int(b)
@@ -335,7 +355,7 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 	scored := 0
 visit:
 	for _, id := range ids {
-		for _, i := range ds.postings[id] {
+		for _, i := range postings[id] {
 			if seen[i] {
 				continue
 			}
