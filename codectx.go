@@ -191,6 +191,11 @@ type SearchFilter struct {
 	// Near is a path whose directory is preferred where a limit cuts results (usually the
 	// cursor's file).
 	Near string
+	// Path, when set, keeps only this file (of each source searched).
+	Path string
+	// NoTests leaves out test files (IsTestPath): code outside tests cannot use what they
+	// define.
+	NoTests bool
 }
 
 // QueryTerm is a token of a lexical query with its weight in the query.
@@ -224,6 +229,9 @@ type Index interface {
 	// carry the matching Symbol and the score, and span only the definition's first line (its
 	// header).
 	Scope(ctx context.Context, dir string, clues ScopeClues, f SearchFilter, limit int) ([]Hit, error)
+	// File returns the chunks of one indexed file in line order, or none when the index does
+	// not hold it.
+	File(ctx context.Context, source, path string) ([]Chunk, error)
 	// Stats reports the index's size.
 	Stats(ctx context.Context) (IndexStats, error)
 }

@@ -107,3 +107,18 @@ func LineComment(lang string) string {
 		return "//"
 	}
 }
+
+// IsTestPath reports whether p names a test file by the usual conventions: Go's _test.go,
+// Python's test_*.py and *_test.py, JavaScript's *.test.* and *.spec.*, and files under a
+// __tests__ folder. Code outside tests does not use what tests define.
+func IsTestPath(p string) bool {
+	base := path.Base(p)
+	switch {
+	case strings.HasSuffix(base, "_test.go"),
+		strings.HasSuffix(base, ".py") && (strings.HasPrefix(base, "test_") || strings.HasSuffix(base, "_test.py")),
+		strings.Contains(base, ".test.") || strings.Contains(base, ".spec."),
+		strings.Contains("/"+p, "/__tests__/"):
+		return true
+	}
+	return false
+}

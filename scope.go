@@ -11,6 +11,15 @@ import (
 type ScopeClues struct {
 	// Skip lists names not to return: those the definitions signal already looked up.
 	Skip []string
+	// Only, when set, restricts the answer to definitions of these names (those a file
+	// imports from a module, say).
+	Only []string
+	// NoMethods leaves out methods: what a module offers to code that imports it is what it
+	// defines at its top level.
+	NoMethods bool
+	// Used lists the names the text before the cursor already uses: the next line is more
+	// likely to need one it has not used yet.
+	Used []string
 	// Suffix lists the identifiers of the text after the cursor.
 	Suffix []string
 	// Near holds the words of the lines right around the cursor; Around those of everything the
@@ -35,7 +44,12 @@ type ScopeFeatures struct {
 	// Uses is how many indexed chunks mention the name: code uses its central types and
 	// functions everywhere.
 	Uses int
+	// UsedBefore: the name is in ScopeClues.Used.
+	UsedBefore bool
 }
+
+// usedBefore scales the score of a name the code before the cursor already uses.
+const usedBefore = 0.5
 
 // ScopeScore ranks a definition of the cursor's folder. Every index ranks with it, so that
 // they agree.
@@ -49,7 +63,11 @@ func ScopeScore(f ScopeFeatures) float64 {
 		s += clue
 	}
 	// Popularity counts less than a clue, and saturates at a few hundred uses.
-	return s + 0.3*min(1, math.Log1p(float64(f.Uses))/math.Log1p(300))
+	s += 0.3 * min(1, math.Log1p(float64(f.Uses))/math.Log1p(300))
+	if f.UsedBefore {
+		s *= usedBefore
+	}
+	return s
 }
 
 // Words returns the distinct words of the identifiers in s, lower-cased and split at

@@ -31,3 +31,23 @@ func TestScopeScore(t *testing.T) {
 		t.Error("popularity must count less than a clue")
 	}
 }
+
+func TestIsTestPath(t *testing.T) {
+	for p, want := range map[string]bool{
+		"pkg/a_test.go": true, "pkg/a.go": false, "tests/test_a.py": true, "a/b_test.py": true, "a/testing.py": false,
+		"src/a.test.ts": true, "src/a.spec.js": true, "src/__tests__/a.ts": true, "__tests__/a.ts": true, "src/latest.ts": false,
+	} {
+		if got := IsTestPath(p); got != want {
+			t.Errorf("IsTestPath(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
+
+func TestScopeScoreUsedBefore(t *testing.T) {
+	f := ScopeFeatures{NameShare: 0.5, InSuffix: true, Uses: 10}
+	fresh := ScopeScore(f)
+	f.UsedBefore = true
+	if used := ScopeScore(f); !(used < fresh) {
+		t.Errorf("a name used before the cursor scores %v, not under %v", used, fresh)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/codectx/codectx"
+	"github.com/codectx/codectx/chunkers/imports"
 )
 
 // ContextRequest is the body of POST /v1/context.
@@ -82,6 +83,8 @@ type Retriever struct {
 	Query       func(text []byte) []codectx.QueryTerm
 	Identifiers func(text []byte) []string
 	Log         *slog.Logger
+
+	imports importCache // parsed imports of files, by content
 }
 
 // Tuning of the signals. Definitions of names used at the cursor are what the next line needs
@@ -94,6 +97,14 @@ const (
 	lexicalK            = 24
 	weightDefinition    = 1.0
 	weightLexical       = 0.45
+	// A definition of a name that the code before the cursor already uses counts less (the
+	// model sees how it is used) than one of a name only the suffix uses (about to be used).
+	weightUsedDefinition = 0.5
+	weightNewDefinition  = 1.5
+	// The headers of the definitions in the same chunk as a definition found (a const block,
+	// the methods beside one) score this share of it.
+	weightSibling = 0.5
+	maxSiblings   = 4
 )
 
 type candidate struct {
@@ -111,6 +122,9 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 	if err != nil {
 		return nil, err
 	}
+	// Without a path, the cursor's file is found by its content, so that it is left out and
+	// the signals that start from it (imports, scope) work.
+	r.inferPath(ctx, &req, &filter)
 	prefixTail := lastLines(req.Prefix, prefixLinesForQuery)
 	suffixHead := firstLines(req.Suffix, suffixLinesForQuery)
 
@@ -131,18 +145,52 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 
 	// Each signal runs on its own, so that a failure or a panic in one still lets the others
 	// answer.
-	// The identifiers around the cursor, read once for the two signals that use them.
-	var before, after []string
+	// The imports the prefix shows: naming a module's member in an import is not using it.
+	lang := requestLanguage(req)
+	var prefixImports []imports.Import
+	if imports.Supports(lang) {
+		prefixImports = imports.Parse(lang, req.Prefix)
+	}
+	// The identifiers around the cursor, read once for the signals that use them, and the
+	// names the code before the cursor uses: the next line more likely needs one it has not
+	// used yet. (An import statement near the cursor still counts as near: a name imported
+	// just above is about to be used.)
+	var before, after, used []string
 	if r.Identifiers != nil {
 		before, after = r.Identifiers([]byte(prefixTail)), r.Identifiers([]byte(suffixHead))
+		used = r.Identifiers([]byte(withoutLines(req.Prefix, imports.Lines(prefixImports))))
 	}
+	usedSet := make(map[string]bool, len(used))
+	for _, u := range used {
+		usedSet[u] = true
+	}
+	// Definitions come from code the cursor's file can use: not from tests, unless it is one.
+	defFilter := filter
+	defFilter.NoTests = req.Filepath != "" && !codectx.IsTestPath(req.Filepath)
 	var looked, types []string // the names whose definitions were looked up, and what their signatures name
 	r.safely("definitions", func() (err error) {
-		looked, types, err = r.definitions(ctx, req, before, after, filter, add)
+		looked, types, err = r.definitions(ctx, req, before, after, usedSet, defFilter, add)
 		return err
 	})
+	clues := codectx.ScopeClues{
+		Used:   used,
+		Skip:   looked,
+		Types:  types,
+		Suffix: after,
+		Near:   codectx.Words(lastLines(prefixTail, 3) + "\n" + firstLines(suffixHead, 2)),
+		Around: codectx.Words(prefixTail + "\n" + suffixHead),
+	}
+	r.safely("imports", func() error {
+		near := make(map[string]bool, len(before)+len(after))
+		for _, list := range [][]string{before, after} {
+			for _, id := range list {
+				near[id] = true
+			}
+		}
+		return r.importsSignal(ctx, req, lang, prefixImports, clues, near, defFilter, add)
+	})
 	r.safely("scope", func() error {
-		return r.scope(ctx, req, looked, types, after, prefixTail, suffixHead, filter, add)
+		return r.scope(ctx, req, clues, defFilter, add)
 	})
 	r.safely("bm25", func() error {
 		return r.lexical(ctx, prefixTail+"\n"+suffixHead, filter, add)
@@ -248,7 +296,7 @@ func MatchGitURL(gitURL string, names []string) []string {
 //
 // before and after are the identifiers of the prefix's tail and the suffix's head, each nearest
 // its end first (as Retriever.Identifiers lists them).
-func (r *Retriever) definitions(ctx context.Context, req ContextRequest, before, after []string, f codectx.SearchFilter, add func(codectx.Chunk, int, int, string, float64, string)) ([]string, []string, error) {
+func (r *Retriever) definitions(ctx context.Context, req ContextRequest, before, after []string, used map[string]bool, f codectx.SearchFilter, add func(codectx.Chunk, int, int, string, float64, string)) ([]string, []string, error) {
 	if r.Identifiers == nil {
 		return nil, nil, nil
 	}
@@ -296,6 +344,12 @@ func (r *Retriever) definitions(ctx context.Context, req ContextRequest, before,
 		score := weightDefinition / (1 + 0.08*float64(pos))
 		// A name defined in many places says little about which definition is meant.
 		score /= math.Sqrt(float64(perName[s.Name]))
+		// A name the suffix uses and the prefix does not is about to be used.
+		if used[s.Name] {
+			score *= weightUsedDefinition
+		} else {
+			score *= weightNewDefinition
+		}
 		if req.Filepath != "" {
 			switch hd := path.Dir(h.Path); {
 			case hd == dir:
@@ -306,6 +360,13 @@ func (r *Retriever) definitions(ctx context.Context, req ContextRequest, before,
 		}
 		start, end := clampSpan(h.Chunk, s.StartLine, s.EndLine)
 		add(h.Chunk, start, end, "", score, "symbol:"+s.Name) // the body is cut when packed
+		// The definitions beside it (a const block, a type's methods) are often what comes
+		// next: the headers of the nearest few in its chunk, under the definition.
+		if perName[s.Name] == 1 {
+			for _, o := range siblings(h.Chunk, s, maxSiblings) {
+				add(h.Chunk, o.StartLine, o.StartLine, lineOfChunk(h.Chunk, o.StartLine), weightSibling*score, "sibling:"+o.Name)
+			}
+		}
 		if perName[s.Name] == 1 {
 			for _, id := range r.Identifiers([]byte(spanBody(h.Chunk, start, start))) {
 				if id != s.Name && !seenType[id] {
@@ -320,7 +381,7 @@ func (r *Retriever) definitions(ctx context.Context, req ContextRequest, before,
 
 // scopeHeaders is how many definitions of the cursor's folder the scope signal proposes. Each
 // is one line: a signature costs a tenth of a chunk.
-const scopeHeaders = 16
+const scopeHeaders = 32
 
 // weightScope scales the scope signal's scores (codectx.ScopeScore) under the definitions of
 // names near the cursor: those are what the next line needs; the folder's other definitions
@@ -334,16 +395,9 @@ const scopeBudgetShare = 0.4
 // the definitions signal looked up (looked), as one-line headers: the next line often calls
 // something the file has not called yet, and that name is, by nature, not near the cursor. The
 // index ranks them by clues around the cursor (codectx.ScopeScore).
-func (r *Retriever) scope(ctx context.Context, req ContextRequest, looked, types, inSuffix []string, prefixTail, suffixHead string, f codectx.SearchFilter, add func(codectx.Chunk, int, int, string, float64, string)) error {
+func (r *Retriever) scope(ctx context.Context, req ContextRequest, clues codectx.ScopeClues, f codectx.SearchFilter, add func(codectx.Chunk, int, int, string, float64, string)) error {
 	if req.Filepath == "" || r.Identifiers == nil {
 		return nil
-	}
-	clues := codectx.ScopeClues{
-		Skip:   looked,
-		Types:  types,
-		Suffix: inSuffix,
-		Near:   codectx.Words(lastLines(prefixTail, 3) + "\n" + firstLines(suffixHead, 2)),
-		Around: codectx.Words(prefixTail + "\n" + suffixHead),
 	}
 	hits, err := r.Index.Scope(ctx, path.Dir(req.Filepath), clues, f, scopeHeaders)
 	if err != nil {
@@ -547,4 +601,66 @@ func reverse(s []string) []string {
 		out[len(s)-1-i] = v
 	}
 	return out
+}
+
+// requestLanguage is the request's language, or the one its path suggests.
+func requestLanguage(req ContextRequest) string {
+	if lang := codectx.NormalizeLanguage(req.Language); lang != "" {
+		return lang
+	}
+	if req.Filepath != "" {
+		return codectx.LanguageForPath(req.Filepath)
+	}
+	return ""
+}
+
+// withoutLines returns text without the lines (1-based) in skip.
+func withoutLines(text string, skip map[int]bool) string {
+	if len(skip) == 0 {
+		return text
+	}
+	var b strings.Builder
+	b.Grow(len(text))
+	for n := 1; text != ""; n++ {
+		line := text
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			line = text[:i+1]
+		}
+		text = text[len(line):]
+		if !skip[n] {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
+
+// lineOfChunk returns line n (1-based, within the chunk) of a chunk's body.
+func lineOfChunk(c codectx.Chunk, n int) string {
+	body := c.Body[lineOffset(c.Body, n-c.StartLine):]
+	if i := strings.IndexByte(body, '\n'); i >= 0 {
+		body = body[:i]
+	}
+	return strings.TrimRight(body, " \t\r{")
+}
+
+// siblings returns at most n other definitions of chunk c, nearest to s first.
+func siblings(c codectx.Chunk, s codectx.Symbol, n int) []codectx.Symbol {
+	var out []codectx.Symbol
+	for _, o := range c.Symbols {
+		if o.Name == s.Name || o.StartLine < c.StartLine || o.StartLine > c.EndLine || o.Kind == "heading" {
+			continue
+		}
+		if strings.TrimSpace(lineOfChunk(c, o.StartLine)) == "" {
+			continue
+		}
+		out = append(out, o)
+	}
+	dist := func(o codectx.Symbol) int {
+		if d := o.StartLine - s.StartLine; d >= 0 {
+			return d
+		}
+		return s.StartLine - o.StartLine
+	}
+	sort.SliceStable(out, func(i, j int) bool { return dist(out[i]) < dist(out[j]) })
+	return out[:min(len(out), n)]
 }

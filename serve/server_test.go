@@ -46,6 +46,14 @@ func fixtureIndex(t *testing.T) (*embedded.Store, *serve.Retriever) {
 			"src/util.js": "export function formatDate(d) {\n  return d.toISOString();\n}\n",
 		},
 	}
+	return indexFiles(t, st, files)
+}
+
+// indexFiles chunks and stores files (by source, then path) and returns a retriever over
+// every source of the store.
+func indexFiles(t *testing.T, st *embedded.Store, files map[string]map[string]string) (*embedded.Store, *serve.Retriever) {
+	t.Helper()
+	ctx := context.Background()
 	ch := chunkers.New(chunkers.Options{})
 	for src, fs := range files {
 		for path, content := range fs {
@@ -68,7 +76,7 @@ func fixtureIndex(t *testing.T) (*embedded.Store, *serve.Retriever) {
 	}
 	r := &serve.Retriever{
 		Index:       st,
-		Sources:     func() []string { return []string{"backend", "frontend"} },
+		Sources:     func() []string { names, _ := st.Sources(ctx); return names },
 		Query:       lexical.Query,
 		Identifiers: lexical.Identifiers,
 	}

@@ -14,6 +14,8 @@ type Snippet struct {
 	StartLine int
 	EndLine   int
 	Body      string
+	// Why says what chose the snippet, where the retriever tells (codectx: its signals).
+	Why string
 }
 
 // Retriever answers the eval's tasks. Rank returns the best snippets first (the eval reads
@@ -198,7 +200,7 @@ func NewTabby(files map[string][]byte) *Tabby {
 				j++
 			}
 			body := strings.Join(lines[i:j], "\n")
-			docs = append(docs, doc{Snippet{p, i + 1, j, body}, words(body)})
+			docs = append(docs, doc{Snippet{File: p, StartLine: i + 1, EndLine: j, Body: body}, words(body)})
 			i = j
 		}
 	}
@@ -245,7 +247,7 @@ func NewCCEBM25(files map[string][]byte) *CCEBM25 {
 				b.WriteString(nonEmpty[k].text)
 			}
 			body := b.String()
-			docs = append(docs, doc{Snippet{p, nonEmpty[i].n, nonEmpty[j-1].n, body}, words(body)})
+			docs = append(docs, doc{Snippet{File: p, StartLine: nonEmpty[i].n, EndLine: nonEmpty[j-1].n, Body: body}, words(body)})
 		}
 	}
 	return &CCEBM25{newBM25(docs)}
@@ -285,7 +287,7 @@ func NewRepoCoder(files map[string][]byte) *RepoCoder {
 		for i := 0; i < len(lines); i += 10 {
 			j := min(i+20, len(lines))
 			body := strings.Join(lines[i:j], "\n")
-			r.docs = append(r.docs, doc{Snippet: Snippet{p, i + 1, j, body}})
+			r.docs = append(r.docs, doc{Snippet: Snippet{File: p, StartLine: i + 1, EndLine: j, Body: body}})
 			r.sets = append(r.sets, r.set(words(body), true))
 			if j == len(lines) {
 				break

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/codectx/codectx"
 	"github.com/codectx/codectx/chunkers"
@@ -74,7 +75,7 @@ func (c *Codectx) request(t Task, snippets, budget int) ([]Snippet, error) {
 	}
 	out := make([]Snippet, len(got))
 	for i, s := range got {
-		out[i] = Snippet{File: s.Filepath, StartLine: s.StartLine, EndLine: s.EndLine, Body: s.Body}
+		out[i] = Snippet{File: s.Filepath, StartLine: s.StartLine, EndLine: s.EndLine, Body: s.Body, Why: strings.Join(s.Signals, " ")}
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ package eval
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -29,6 +30,28 @@ type Config struct {
 	// Workdir holds the fetched modules and the indexes. It must exist.
 	Workdir string
 	Log     *slog.Logger
+	// Dump, when set, receives a JSON line per task and retriever: the task, the gold span's
+	// rank and the first snippets of the ranking, to study misses.
+	Dump io.Writer
+}
+
+// DumpLine is one line of Config.Dump.
+type DumpLine struct {
+	Project   string    `json:"project"`
+	Retriever string    `json:"retriever"`
+	Task      string    `json:"task"`
+	Kind      string    `json:"kind"`
+	Name      string    `json:"name"`
+	Gold      Span      `json:"gold"`
+	SpanRank  int       `json:"span_rank"`
+	InBudget  []bool    `json:"in_budget"`
+	Top       []DumpHit `json:"top"`
+}
+
+// DumpHit is one snippet of a DumpLine.
+type DumpHit struct {
+	Span
+	Why string `json:"why,omitempty"`
 }
 
 // ProjectResult is the outcome for one project.
@@ -208,7 +231,17 @@ func EvalDir(ctx context.Context, name, lang, dir string, cfg Config) (ProjectRe
 					return res, fmt.Errorf("%s on %s: %w", r.Name(), t.ID, err)
 				}
 			}
-			outs = append(outs, Score(t.Gold, ranked, packed, took))
+			o := Score(t.Gold, ranked, packed, took)
+			outs = append(outs, o)
+			if cfg.Dump != nil {
+				line := DumpLine{Project: name, Retriever: r.Name(), Task: t.ID, Kind: t.Kind, Name: t.Name, Gold: t.Gold, SpanRank: o.SpanRank, InBudget: o.InBudget}
+				for _, s := range ranked[:min(len(ranked), 5)] {
+					line.Top = append(line.Top, DumpHit{Span{s.File, s.StartLine, s.EndLine}, s.Why})
+				}
+				if err := json.NewEncoder(cfg.Dump).Encode(line); err != nil {
+					return res, fmt.Errorf("dump: %w", err)
+				}
+			}
 		}
 		res.Results = append(res.Results, RetrieverResult{r.Name(), Summarize(outs)})
 	}

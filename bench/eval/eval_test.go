@@ -346,7 +346,9 @@ func TestMaskLinesHidesIdentifiersAndKeepsTheFileParseable(t *testing.T) {
 
 func TestScore(t *testing.T) {
 	gold := Span{"a.go", 10, 20}
-	sn := func(file string, from, to int, body string) Snippet { return Snippet{file, from, to, body} }
+	sn := func(file string, from, to int, body string) Snippet {
+		return Snippet{File: file, StartLine: from, EndLine: to, Body: body}
+	}
 	cases := []struct {
 		name     string
 		ranked   []Snippet

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
@@ -25,6 +26,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, env f
 	tasks := fs.Int("tasks", 200, "at most this many tasks per project")
 	seed := fs.Uint64("seed", 1, "seed that draws the tasks")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	dump := fs.String("dump", "", "write a JSON line per task and retriever to this file: the gold's rank and the top snippets, to study misses")
 	workdir := fs.String("workdir", "", "keep fetched modules here and reuse them (default: a temporary folder, removed)")
 	logLevel := fs.String("log-level", "", "debug, info, warn or error (env CODECTX_LOG_LEVEL)")
 	if err := parseFlags(fs, args); err != nil {
@@ -88,6 +90,17 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, env f
 		}
 		defer os.RemoveAll(tmp)
 		cfg.Workdir = tmp
+	}
+
+	if *dump != "" {
+		f, err := os.Create(expandHome(*dump))
+		if err != nil {
+			return fmt.Errorf("eval: --dump: %w", err)
+		}
+		defer f.Close()
+		w := bufio.NewWriter(f)
+		defer w.Flush()
+		cfg.Dump = w
 	}
 
 	var rep *eval.Report

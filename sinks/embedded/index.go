@@ -45,6 +45,7 @@ type posting struct {
 type doc struct {
 	chunk  *codectx.Chunk
 	family string
+	test   bool     // codectx.IsTestPath
 	terms  []uint32 // term ids, to keep document frequencies right on delete
 }
 
@@ -169,7 +170,7 @@ func (x *memIndex) add(nd newDoc) {
 		x.postings[tid] = append(x.postings[tid], posting{doc: d, tf: t.Freq})
 		x.df[tid]++
 	}
-	x.docs = append(x.docs, doc{chunk: c, family: codectx.LanguageFamily(c.Language), terms: ids})
+	x.docs = append(x.docs, doc{chunk: c, family: codectx.LanguageFamily(c.Language), test: codectx.IsTestPath(c.Path), terms: ids})
 	x.docLen = append(x.docLen, float32(nd.length))
 	x.live++
 	x.totalLen += int64(nd.length)
@@ -355,6 +356,8 @@ type filter struct {
 	exSource string
 	exPath   string
 	exclude  bool
+	path     string
+	noTests  bool
 }
 
 func newFilter(f codectx.SearchFilter) filter {
@@ -362,6 +365,8 @@ func newFilter(f codectx.SearchFilter) filter {
 		sources: f.Sources, families: f.Families,
 		exSource: f.ExcludeSource, exPath: f.ExcludePath,
 		exclude: f.ExcludePath != "",
+		path:    f.Path,
+		noTests: f.NoTests,
 	}
 }
 
@@ -379,7 +384,10 @@ func (f *filter) pass(d *doc) bool {
 	if f.exclude && c.Path == f.exPath && (f.exSource == "" || c.Source == f.exSource) {
 		return false
 	}
-	return true
+	if f.noTests && d.test {
+		return false
+	}
+	return f.path == "" || c.Path == f.path
 }
 
 type scored struct {
@@ -640,8 +648,7 @@ func (x *memIndex) definitions(names []string, f codectx.SearchFilter, limit int
 			return strings.Compare(sa.Kind, sb.Kind)
 		})
 		for _, g := range group[:min(len(group), limit)] {
-			c := *g.c
-			c.Symbols = nil
+			c := *g.c // Symbols shared with the index: read-only for callers
 			sym := g.c.Symbols[g.r.sym]
 			hits = append(hits, codectx.Hit{Chunk: c, Symbol: &sym})
 		}

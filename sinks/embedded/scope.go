@@ -208,6 +208,21 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 			skip[id] = true
 		}
 	}
+	var only map[uint32]bool
+	if clues.Only != nil {
+		only = make(map[uint32]bool, len(clues.Only))
+		for _, name := range clues.Only {
+			if id, ok := x.wordIDs[nameKey(name)]; ok && !skip[id] {
+				only[id] = true
+			}
+		}
+	}
+	used := make(map[uint32]bool, len(clues.Used))
+	for _, name := range clues.Used {
+		if id, ok := x.wordIDs[nameKey(name)]; ok {
+			used[id] = true
+		}
+	}
 	suffix := map[uint32]bool{}
 	for _, name := range clues.Suffix {
 		if id, ok := x.wordIDs[nameKey(name)]; ok && !skip[id] {
@@ -276,6 +291,9 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 		if def.doc == deadDef || skip[def.nameID] {
 			return
 		}
+		if clues.NoMethods && x.docs[def.doc].chunk.Symbols[def.sym].Kind == "method" {
+			return
+		}
 		if len(best) == limit && !better(c, best[len(best)-1]) {
 			return
 		}
@@ -306,6 +324,7 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 		def := &ds.defs[i]
 		var ft codectx.ScopeFeatures
 		ft.InSuffix = suffix[def.nameID]
+		ft.UsedBefore = used[def.nameID]
 		nameHits, shared := 0, 0
 		for j, id := range def.words {
 			m := marks[id]
@@ -334,23 +353,31 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 		return codectx.ScopeScore(ft)
 	}
 	// The order of visits: definitions named in the suffix, then those whose headers name a
-	// type clue, then those sharing the rarest clue words, until the budget is spent.
+	// type clue, then those sharing the rarest clue words, until the budget is spent. With
+	// clues.Only, the definitions of those names alone.
 	var ids []uint32
-	for _, set := range []map[uint32]bool{suffix, types} {
-		start := len(ids)
-		for id := range set {
+	if only != nil {
+		for id := range only {
 			ids = append(ids, id)
 		}
-		slices.Sort(ids[start:])
-	}
-	start := len(ids)
-	ids = append(ids, words...)
-	slices.SortFunc(ids[start:], func(a, b uint32) int {
-		if da, db := df(a), df(b); da != db {
-			return da - db
+		slices.Sort(ids)
+	} else {
+		for _, set := range []map[uint32]bool{suffix, types} {
+			start := len(ids)
+			for id := range set {
+				ids = append(ids, id)
+			}
+			slices.Sort(ids[start:])
 		}
-		return int(a) - int(b)
-	})
+		start := len(ids)
+		ids = append(ids, words...)
+		slices.SortFunc(ids[start:], func(a, b uint32) int {
+			if da, db := df(a), df(b); da != db {
+				return da - db
+			}
+			return int(a) - int(b)
+		})
+	}
 	seen := map[int32]bool{}
 	scored := 0
 visit:
@@ -367,13 +394,18 @@ visit:
 			offer(cand{i, score(i)})
 		}
 	}
-	// The rest have no clue: they fill what is left.
-	if len(best) < limit {
+	// The rest have no clue: they fill what is left. With a path filter, only the file's
+	// definitions count against the bound.
+	if len(best) < limit && only == nil {
 		for i, looked := 0, 0; i < len(ds.defs) && looked < scopeMaxFill; i++ {
-			if !seen[int32(i)] {
-				looked++
-				offer(cand{int32(i), score(int32(i))})
+			if seen[int32(i)] {
+				continue
 			}
+			if def := &ds.defs[i]; f.Path != "" && (def.doc == deadDef || x.docs[def.doc].chunk.Path != f.Path) {
+				continue
+			}
+			looked++
+			offer(cand{int32(i), score(int32(i))})
 		}
 	}
 	hits := make([]codectx.Hit, len(best))

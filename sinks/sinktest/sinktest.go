@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) codectx.Store) {
 		{"LexicalFilters", testLexicalFilters},
 		{"DefinitionFilters", testDefinitionFilters},
 		{"Scope", testScope},
+		{"File", testFile},
 		{"BM25Ordering", testBM25Ordering},
 		{"LexicalLimit", testLexicalLimit},
 		{"Runs", testRuns},
@@ -556,6 +557,19 @@ func testScope(t *testing.T, s codectx.Store, x codectx.Index) {
 	if got := scope("pkg", none, codectx.SearchFilter{}, 2); strings.Count(got, " ")+1 != 2 {
 		t.Errorf("Scope with limit 2 = %s", got)
 	}
+	// One file (Path), and only some names (Only, as an import names them).
+	if got, want := scope("pkg", none, codectx.SearchFilter{Path: "pkg/a.go"}, 10), "repo:pkg/a.go:Alpha repo:pkg/a.go:parseConfig"; got != want {
+		t.Errorf("Scope(pkg) of pkg/a.go = %s, want %s", got, want)
+	}
+	if got, want := scope("pkg", codectx.ScopeClues{Only: []string{"parseConfig", "Gamma", "Unknown"}}, codectx.SearchFilter{}, 10), "repo:pkg/a.go:parseConfig repo:pkg/b.go:Gamma"; got != want {
+		t.Errorf("Scope(pkg) of parseConfig and Gamma = %s, want %s", got, want)
+	}
+	if got, want := scope("pkg", codectx.ScopeClues{Only: []string{"parseConfig", "Gamma"}, Skip: []string{"Gamma"}}, codectx.SearchFilter{Path: "pkg/a.go"}, 10), "repo:pkg/a.go:parseConfig"; got != want {
+		t.Errorf("Scope(pkg) of parseConfig and Gamma in pkg/a.go, skipping Gamma = %s, want %s", got, want)
+	}
+	if got := scope("pkg", codectx.ScopeClues{Only: []string{"Unknown"}}, codectx.SearchFilter{}, 10); got != "" {
+		t.Errorf("Scope(pkg) of an unknown name = %s", got)
+	}
 	if err := s.DeleteFile(context.Background(), "repo", "pkg/b.go"); err != nil {
 		t.Fatal(err)
 	}
@@ -564,6 +578,46 @@ func testScope(t *testing.T, s codectx.Store, x codectx.Index) {
 	}
 	if got := scope("nowhere", none, codectx.SearchFilter{}, 10); got != "" {
 		t.Errorf("Scope(nowhere) = %s", got)
+	}
+}
+
+func testFile(t *testing.T, s codectx.Store, x codectx.Index) {
+	ctx := context.Background()
+	f := NewFile("repo", "pkg/a.go", codectx.LangGo,
+		ChunkSpec{Body: "func Alpha() {}", Symbols: []codectx.Symbol{def("Alpha", "function", 1)}},
+		ChunkSpec{Body: "func Beta() {}", Symbols: []codectx.Symbol{def("Beta", "function", 3)}})
+	put(t, s, f)
+	put(t, s, NewFile("other", "pkg/a.go", codectx.LangGo, ChunkSpec{Body: "func Other() {}"}))
+	file := func(source, path string) string {
+		t.Helper()
+		chunks, err := x.File(ctx, source, path)
+		if err != nil {
+			t.Fatalf("File(%s, %s): %v", source, path, err)
+		}
+		var out []string
+		for _, c := range chunks {
+			if c.Source != source || c.Path != path {
+				t.Fatalf("File(%s, %s) returned a chunk of %s:%s", source, path, c.Source, c.Path)
+			}
+			out = append(out, fmt.Sprintf("%d-%d %s", c.StartLine, c.EndLine, c.Body))
+		}
+		return strings.Join(out, "|")
+	}
+	want := fmt.Sprintf("%d-%d func Alpha() {}|%d-%d func Beta() {}", f.Chunks[0].StartLine, f.Chunks[0].EndLine, f.Chunks[1].StartLine, f.Chunks[1].EndLine)
+	if got := file("repo", "pkg/a.go"); got != want {
+		t.Errorf("File(repo, pkg/a.go) = %q, want %q", got, want)
+	}
+	if got := file("repo", "pkg/none.go"); got != "" {
+		t.Errorf("File of an unknown path = %q", got)
+	}
+	if err := s.DeleteFile(ctx, "repo", "pkg/a.go"); err != nil {
+		t.Fatal(err)
+	}
+	if got := file("repo", "pkg/a.go"); got != "" {
+		t.Errorf("File after delete = %q", got)
+	}
+	if got := file("other", "pkg/a.go"); !strings.Contains(got, "Other") {
+		t.Errorf("File(other, pkg/a.go) = %q", got)
 	}
 }
 
