@@ -153,12 +153,18 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 	}
 	// The identifiers around the cursor, read once for the signals that use them, and the
 	// names the code before the cursor uses: the next line more likely needs one it has not
-	// used yet. (An import statement near the cursor still counts as near: a name imported
-	// just above is about to be used.)
+	// used yet. TS/JS imports sit at the top of a module, so one within the last lines says
+	// only that the file is short: its names are left to the imports signal. A Python import
+	// near the cursor is a local one, and what it binds is about to be used.
+	code := withoutLines(req.Prefix, imports.Lines(prefixImports))
+	near := prefixTail
+	if codectx.LanguageFamily(lang) == "js" {
+		near = lastLines(code, prefixLinesForQuery)
+	}
 	var before, after, used []string
 	if r.Identifiers != nil {
-		before, after = r.Identifiers([]byte(prefixTail)), r.Identifiers([]byte(suffixHead))
-		used = r.Identifiers([]byte(withoutLines(req.Prefix, imports.Lines(prefixImports))))
+		before, after = r.Identifiers([]byte(near)), r.Identifiers([]byte(suffixHead))
+		used = r.Identifiers([]byte(code))
 	}
 	usedSet := make(map[string]bool, len(used))
 	for _, u := range used {
@@ -388,6 +394,10 @@ const scopeHeaders = 32
 // are a guess. A header without a clue ranks under the best lexical hit.
 const weightScope = 0.6
 
+// weightScopeImporting further scales the scope signal for languages whose files reach other
+// files only through imports (Python, TS/JS).
+const weightScopeImporting = 0.5
+
 // scopeBudgetShare is the most of a request's max_chars that headers may take.
 const scopeBudgetShare = 0.4
 
@@ -406,11 +416,18 @@ func (r *Retriever) scope(ctx context.Context, req ContextRequest, clues codectx
 	// Headers take at most scopeBudgetShare of the budget, so that the best lexical chunk
 	// keeps room.
 	room := int(scopeBudgetShare * float64(req.MaxChars))
+	w := weightScope
+	switch codectx.LanguageFamily(requestLanguage(req)) {
+	case "python", "js":
+		// There a file uses only what it imports (which the imports signal proposes): the rest
+		// of its folder is a weaker guess than in Go, where the package is in scope.
+		w *= weightScopeImporting
+	}
 	for _, h := range hits {
 		if room -= len(h.Body) + 1; room < 0 {
 			break
 		}
-		add(h.Chunk, h.StartLine, h.EndLine, h.Body, weightScope*h.Score, "scope:"+h.Symbol.Name)
+		add(h.Chunk, h.StartLine, h.EndLine, h.Body, w*h.Score, "scope:"+h.Symbol.Name)
 	}
 	return nil
 }
