@@ -18,10 +18,11 @@ import (
 // whole (import * as ns, from . import module) propose their members, ranked by the same clues
 // as the folder's definitions.
 const (
-	// weightImport scales the scope score (codectx.ScopeScore) of a name the file imports.
-	weightImport = 0.9
+	// weightImport scales the scope score (codectx.ScopeScore) of a name the file imports:
+	// above the definitions of the names the code around the cursor already uses.
+	weightImport = 1.6
 	// weightModule scales that of a member of a module the file imports whole.
-	weightModule = 0.6
+	weightModule = 0.8
 	// maxImportTargets bounds the files one retrieval looks into.
 	maxImportTargets = 24
 	// moduleHeaders is how many members of one module imported whole are proposed.

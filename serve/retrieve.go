@@ -105,6 +105,8 @@ const (
 	// the methods beside one) score this share of it.
 	weightSibling = 0.5
 	maxSiblings   = 4
+	// weightForeignMethod scales a method found by name in Python or TS/JS.
+	weightForeignMethod = 0.25
 )
 
 type candidate struct {
@@ -338,6 +340,8 @@ func (r *Retriever) definitions(ctx context.Context, req ContextRequest, before,
 		}
 	}
 	dir := path.Dir(req.Filepath)
+	fam := codectx.LanguageFamily(requestLanguage(req))
+	importing := fam == "python" || fam == "js"
 	for _, h := range hits {
 		if h.Symbol == nil {
 			continue
@@ -355,6 +359,11 @@ func (r *Retriever) definitions(ctx context.Context, req ContextRequest, before,
 			score *= weightUsedDefinition
 		} else {
 			score *= weightNewDefinition
+		}
+		// In Python and TS/JS a method is called on an object, and its name alone says little
+		// about which class's method it is (the cursor's own class is in its own file).
+		if s.Kind == "method" && importing {
+			score *= weightForeignMethod
 		}
 		if req.Filepath != "" {
 			switch hd := path.Dir(h.Path); {
