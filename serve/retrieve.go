@@ -407,8 +407,11 @@ const weightScope = 0.6
 // files only through imports (Python, TS/JS).
 const weightScopeImporting = 0.5
 
-// scopeBudgetShare is the most of a request's max_chars that headers may take.
+// scopeBudgetShare is the share of a request's max_chars that headers take at their score;
+// the rest rank under the best lexical hit (weightScopeOverRoom), to fill what is left.
 const scopeBudgetShare = 0.4
+
+const weightScopeOverRoom = 0.2
 
 // scope proposes the definitions of the cursor's folder (its package, for Go) other than those
 // the definitions signal looked up (looked), as one-line headers: the next line often calls
@@ -422,8 +425,8 @@ func (r *Retriever) scope(ctx context.Context, req ContextRequest, clues codectx
 	if err != nil {
 		return err
 	}
-	// Headers take at most scopeBudgetShare of the budget, so that the best lexical chunk
-	// keeps room.
+	// Headers take scopeBudgetShare of the budget at their score, so that the best lexical
+	// chunk keeps room; the others come after it.
 	room := int(scopeBudgetShare * float64(req.MaxChars))
 	w := weightScope
 	switch codectx.LanguageFamily(requestLanguage(req)) {
@@ -433,10 +436,11 @@ func (r *Retriever) scope(ctx context.Context, req ContextRequest, clues codectx
 		w *= weightScopeImporting
 	}
 	for _, h := range hits {
+		ww := w
 		if room -= len(h.Body) + 1; room < 0 {
-			break
+			ww *= weightScopeOverRoom
 		}
-		add(h.Chunk, h.StartLine, h.EndLine, h.Body, w*h.Score, "scope:"+h.Symbol.Name)
+		add(h.Chunk, h.StartLine, h.EndLine, h.Body, ww*h.Score, "scope:"+h.Symbol.Name)
 	}
 	return nil
 }
