@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/codectx/codectx"
 )
@@ -20,6 +21,18 @@ type Indexer struct {
 	Chunker codectx.Chunker
 	Encode  LexicalEncoder
 	Store   codectx.Store
+	// Slots, when not nil, bounds how many changes are read, chunked and encoded at once (one
+	// slot each, held until the file is ready for the store). The bus may hand over many
+	// changes at once: without a bound they would all parse together, each on its own thread,
+	// and thrash the CPUs' caches. The store write is left out, so that a file waiting for its
+	// commit does not keep the next one from being parsed.
+	Slots chan struct{}
+	// Batch, when above 1 and the store implements BatchStore, gathers the files of concurrent
+	// upserts and stores them together, up to Batch at once (see batcher).
+	Batch int
+
+	batchOnce sync.Once
+	batch     *batcher
 }
 
 // Result says what handling one change did.
@@ -51,6 +64,58 @@ func (ix *Indexer) Apply(ctx context.Context, c codectx.Change) (Result, error) 
 		lang = codectx.LanguageForPath(c.Path)
 	}
 	f := codectx.File{Source: c.Source, Path: c.Path, BlobHash: c.BlobHash, Language: lang}
+	if b := ix.batcher(); b != nil && c.Op == codectx.OpUpsert {
+		b.enter()
+		added := false
+		defer func() {
+			if !added { // failed or panicked: the files waiting must not wait for this one
+				b.leave(ctx)
+			}
+		}()
+		if err := ix.prepare(ctx, src, c, &f, &res); err != nil {
+			return res, err
+		}
+		added = true
+		if err := b.add(ctx, f); err != nil {
+			return res, fmt.Errorf("storing %s: %w", c.Path, err)
+		}
+		return res, nil
+	}
+	if err := ix.prepare(ctx, src, c, &f, &res); err != nil {
+		return res, err
+	}
+	var err error
+	if c.Op == codectx.OpRename && c.OldPath != "" && c.OldPath != c.Path {
+		err = ix.Store.RenameFile(ctx, c.OldPath, f)
+	} else {
+		err = ix.Store.PutFile(ctx, f)
+	}
+	if err != nil {
+		return res, fmt.Errorf("storing %s: %w", c.Path, err)
+	}
+	return res, nil
+}
+
+func (ix *Indexer) batcher() *batcher {
+	ix.batchOnce.Do(func() {
+		if bs, ok := ix.Store.(BatchStore); ok && ix.Batch > 1 {
+			ix.batch = &batcher{put: bs.PutFiles, size: ix.Batch}
+		}
+	})
+	return ix.batch
+}
+
+// prepare reads, chunks and encodes the file of an upsert or a rename into f, holding a slot.
+func (ix *Indexer) prepare(ctx context.Context, src codectx.Source, c codectx.Change, f *codectx.File, res *Result) error {
+	if ix.Slots != nil {
+		select {
+		case ix.Slots <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		defer func() { <-ix.Slots }()
+	}
+	lang := f.Language
 	data, err := src.Read(ctx, c)
 	var skip *codectx.SkipError
 	switch {
@@ -58,13 +123,13 @@ func (ix *Indexer) Apply(ctx context.Context, c codectx.Change) (Result, error) 
 		f.Skip = skip.Reason
 		res.Skip = skip.Reason
 	case err != nil:
-		return res, fmt.Errorf("reading %s: %w", c.Path, err)
+		return fmt.Errorf("reading %s: %w", c.Path, err)
 	default:
 		f.Size = int64(len(data))
 		res.Bytes = f.Size
 		chunks, err := ix.Chunker.Chunk(c.Path, lang, data)
 		if err != nil {
-			return res, codectx.Permanent(fmt.Errorf("chunking %s: %w", c.Path, err))
+			return codectx.Permanent(fmt.Errorf("chunking %s: %w", c.Path, err))
 		}
 		f.Chunks = make([]codectx.IndexedChunk, len(chunks))
 		for i, ch := range chunks {
@@ -76,13 +141,5 @@ func (ix *Indexer) Apply(ctx context.Context, c codectx.Change) (Result, error) 
 		}
 		res.Chunks = len(chunks)
 	}
-	if c.Op == codectx.OpRename && c.OldPath != "" && c.OldPath != c.Path {
-		err = ix.Store.RenameFile(ctx, c.OldPath, f)
-	} else {
-		err = ix.Store.PutFile(ctx, f)
-	}
-	if err != nil {
-		return res, fmt.Errorf("storing %s: %w", c.Path, err)
-	}
-	return res, nil
+	return nil
 }

@@ -26,7 +26,9 @@ type Config struct {
 	Store   codectx.Store
 	Chunker codectx.Chunker
 	Encode  LexicalEncoder
-	// Workers is the number of change handlers running at once (default: GOMAXPROCS).
+	// Workers is the number of changes read, chunked and encoded at once, and the number of
+	// change topics on the in-process bus (default: GOMAXPROCS). Handlers waiting for the store
+	// do not count: the files of several are committed together.
 	Workers int
 	// MaxInFlight caps the change events of one sync published but not yet handled (default
 	// 256). The sync blocks on it, so memory stays bounded however large the change set.
@@ -128,7 +130,8 @@ func New(cfg Config) (*Pipeline, error) {
 		p.pub, p.sub = gc, gc
 	}
 	p.metrics = newMetrics(cfg.Registerer)
-	p.indexer = &Indexer{Sources: p.source, Chunker: cfg.Chunker, Encode: cfg.Encode, Store: cfg.Store}
+	p.indexer = &Indexer{Sources: p.source, Chunker: cfg.Chunker, Encode: cfg.Encode, Store: cfg.Store,
+		Slots: make(chan struct{}, cfg.Workers), Batch: writeBatch}
 
 	r, err := message.NewRouter(message.RouterConfig{CloseTimeout: 30 * time.Second}, wlog)
 	if err != nil {
@@ -165,6 +168,11 @@ func New(cfg Config) (*Pipeline, error) {
 	p.router = r
 	return p, nil
 }
+
+// writeBatch is how many files the indexer stores at once, at most (see Indexer.Batch). A file
+// ready for the store waits for the next ones to be parsed until there are that many, or none
+// is left to parse.
+const writeBatch = 32
 
 func changeTopic(partition int) string { return TopicChanges + "." + strconv.Itoa(partition) }
 

@@ -132,16 +132,40 @@ type flakyStore struct {
 }
 
 func (f *flakyStore) PutFile(ctx context.Context, file codectx.File) error {
+	if err := f.fail(file.Path); err != nil {
+		return err
+	}
+	return f.Store.PutFile(ctx, file)
+}
+
+// PutFiles fails the chosen paths as PutFile does (the indexer stores batches of files with
+// it), and stores the others.
+func (f *flakyStore) PutFiles(ctx context.Context, files []codectx.File) []error {
+	errs := make([]error, len(files))
+	var ok []codectx.File
+	var at []int
+	for i, file := range files {
+		if errs[i] = f.fail(file.Path); errs[i] == nil {
+			ok, at = append(ok, file), append(at, i)
+		}
+	}
+	for k, err := range f.Store.PutFiles(ctx, ok) {
+		errs[at[k]] = err
+	}
+	return errs
+}
+
+func (f *flakyStore) fail(path string) error {
 	f.mu.Lock()
-	n := f.fails[file.Path]
+	n := f.fails[path]
 	if n > 0 {
-		f.fails[file.Path] = n - 1
+		f.fails[path] = n - 1
 	}
 	f.mu.Unlock()
 	if n > 0 {
 		return errors.New("disk briefly unavailable")
 	}
-	return f.Store.PutFile(ctx, file)
+	return nil
 }
 
 func setup(t *testing.T, fails map[string]int) (*pipeline.Pipeline, *memSource, *flakyStore) {

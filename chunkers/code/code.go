@@ -4,17 +4,14 @@
 // symbols it defines.
 //
 // Only the levels of the tree that matter are walked (the root's children, class and namespace
-// bodies, and the insides of nodes too large for one chunk), because every node access is a cgo
-// call: chunking costs little more than parsing.
+// bodies, and the insides of nodes too large for one chunk), each listed in one cgo call (see
+// ts.go): chunking costs little more than parsing.
 package code
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sort"
-
-	sitter "github.com/smacker/go-tree-sitter"
 
 	"github.com/codectx/codectx"
 	"github.com/codectx/codectx/chunkers/text"
@@ -59,14 +56,15 @@ func ParseOnly(lang string, content []byte) error {
 	if l == nil {
 		return fmt.Errorf("parsing %q: %w", lang, ErrUnsupported)
 	}
-	p := l.pool.Get().(*sitter.Parser)
-	defer l.pool.Put(p)
-	tree, err := p.ParseCtx(context.Background(), nil, content)
-	if err != nil {
-		return fmt.Errorf("parsing %s: %w", lang, err)
+	p, _ := l.pool.Get().(*parser)
+	if p == nil {
+		return fmt.Errorf("parsing %s: %w", lang, errNoParser)
 	}
-	if tree != nil {
-		tree.Close()
+	defer l.pool.Put(p)
+	ok := p.parse(content)
+	p.done()
+	if !ok {
+		return fmt.Errorf("parsing %s: tree-sitter gave no tree", lang)
 	}
 	return nil
 }
@@ -83,12 +81,13 @@ func (c *Chunker) Chunk(path, language string, content []byte) ([]codectx.Chunk,
 		return nil, nil
 	}
 	w := walker{c: c, l: l, lines: lines, content: content}
-	p := l.pool.Get().(*sitter.Parser)
-	tree, err := p.ParseCtx(context.Background(), nil, content)
-	l.pool.Put(p)
-	if err == nil && tree != nil {
-		w.walk(tree)
-		tree.Close()
+	if p, _ := l.pool.Get().(*parser); p != nil {
+		if p.parse(content) {
+			w.p = p
+			w.walk()
+		}
+		p.done()
+		l.pool.Put(p)
 	}
 	spans := w.pack()
 	out := make([]codectx.Chunk, len(spans))
@@ -111,6 +110,7 @@ type piece struct {
 type walker struct {
 	c       *Chunker
 	l       *language
+	p       *parser // holding the parsed tree
 	lines   *text.Lines
 	content []byte
 	pieces  []piece
@@ -121,10 +121,11 @@ func isSpace(b byte) bool {
 	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f' || b == '\v'
 }
 
-// span returns the lines of a node without its surrounding white space; ok is false for a
+// span returns the lines of node n without its surrounding white space; ok is false for a
 // node of white space only.
-func (w *walker) span(n *sitter.Node) (start, end int, ok bool) {
-	sb, eb := int(n.StartByte()), int(n.EndByte())
+func (w *walker) span(n nodeRef) (start, end int, ok bool) {
+	cn := w.p.node(n)
+	sb, eb := int(cn.start), int(cn.end)
 	if eb > len(w.content) {
 		eb = len(w.content)
 	}
@@ -140,50 +141,55 @@ func (w *walker) span(n *sitter.Node) (start, end int, ok bool) {
 	return w.lines.LineAt(sb), w.lines.LineAt(eb - 1), true
 }
 
-// walk collects the pieces and the symbols of a parsed file. It recovers from panics in the
-// binding so that a strange tree costs the file its structure, never the process.
-func (w *walker) walk(tree *sitter.Tree) {
+// walk collects the pieces and the symbols of the parsed file. It recovers from panics so
+// that a strange tree costs the file its structure, never the process.
+//
+// The file's top level is walked once for both: each node is flattened into pieces, then its
+// symbols are collected.
+func (w *walker) walk() {
 	defer func() {
 		if r := recover(); r != nil {
 			w.pieces, w.symbols = nil, nil
 		}
 	}()
-	root := tree.RootNode()
-	cur := sitter.NewTreeCursor(root)
-	defer cur.Close()
-	if cur.GoToFirstChild() {
-		w.flatten(cur, 0)
-	}
-	cur.Reset(root)
-	if cur.GoToFirstChild() {
-		w.collect(cur, topBody, 0)
+	first, n := w.p.children(0)
+	for i := first; i < first+nodeRef(n); i++ {
+		w.flattenNode(i, 0)
+		w.collectNode(i, topBody, 0)
 	}
 }
 
-// flatten appends a piece for each node at the cursor's level, descending into nodes larger
-// than the maximum chunk size.
-func (w *walker) flatten(cur *sitter.TreeCursor, depth int) {
-	for {
-		n := cur.CurrentNode()
-		if s, e, ok := w.span(n); ok {
-			// A node on one line cannot be split further, however large.
-			if e > s && w.lines.Size(s, e) > w.c.max && depth < maxDepth && cur.GoToFirstChild() {
-				first := len(w.pieces)
-				w.flatten(cur, depth+1)
-				cur.GoToParent()
-				// A body ("{" ...) continues its definition's header rather than starting anew.
-				if first < len(w.pieces) && cur.CurrentFieldName() != "body" {
-					w.pieces[first].split = true
-				}
-			} else {
-				w.pieces = append(w.pieces, piece{start: s, end: e, glue: w.l.infoOf(n.Symbol()).glue})
+// flattenNode appends a piece for node n, descending into it when it is larger than the
+// maximum chunk size.
+func (w *walker) flattenNode(n nodeRef, depth int) {
+	s, e, ok := w.span(n)
+	if !ok {
+		return
+	}
+	// A node on one line cannot be split further, however large.
+	if e > s && w.lines.Size(s, e) > w.c.max && depth < maxDepth {
+		if first, cnt := w.p.children(n); cnt > 0 {
+			start := len(w.pieces)
+			for i := first; i < first+nodeRef(cnt); i++ {
+				w.flattenNode(i, depth+1)
 			}
-		}
-		if !cur.GoToNextSibling() {
+			// A body ("{" ...) continues its definition's header rather than starting anew.
+			if start < len(w.pieces) && !w.isBody(n) {
+				w.pieces[start].split = true
+			}
 			return
 		}
 	}
+	w.pieces = append(w.pieces, piece{start: s, end: e, glue: w.l.infoOf(w.sym(n)).glue})
 }
+
+// isBody reports whether node n is in the "body" field of the node it was listed from.
+func (w *walker) isBody(n nodeRef) bool {
+	return w.l.fields.body != noField && w.p.node(n).field == w.l.fields.body
+}
+
+// sym returns the grammar symbol of node n.
+func (w *walker) sym(n nodeRef) uint16 { return uint16(w.p.node(n).symbol) }
 
 // span is a chunk's line range.
 type lineSpan struct{ start, end int }

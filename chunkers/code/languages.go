@@ -64,8 +64,8 @@ type spec struct {
 	specials   map[string]special
 }
 
-// nodeInfo is spec, indexed by the grammar's symbol ids so that a node is classified with one
-// cgo call and no allocation.
+// nodeInfo is spec, indexed by the grammar's symbol ids so that a node is classified by the
+// symbol read with it, with no look-up by name.
 type nodeInfo struct {
 	def       *def
 	member    string
@@ -75,14 +75,15 @@ type nodeInfo struct {
 }
 
 type language struct {
-	name  string
-	lang  *sitter.Language
-	info  []nodeInfo
-	types []string  // node type names by symbol id
-	pool  sync.Pool // *sitter.Parser, set to lang
+	name   string
+	lang   *sitter.Language
+	info   []nodeInfo
+	types  []string   // node type names by symbol id
+	fields fields     // ids of the fields read
+	pool   *sync.Pool // *parser, set to the grammar
 }
 
-func (l *language) infoOf(sym sitter.Symbol) *nodeInfo {
+func (l *language) infoOf(sym uint16) *nodeInfo {
 	if int(sym) < len(l.info) {
 		return &l.info[sym]
 	}
@@ -121,12 +122,12 @@ func newLanguage(name string, s spec) *language {
 		in.glue = glue[t]
 		in.special = s.specials[t]
 	}
-	lang := s.lang
-	l.pool.New = func() any {
-		p := sitter.NewParser()
-		p.SetLanguage(lang)
-		return p
+	cl := cLanguage(name)
+	if cl == nil {
+		panic("code: no C grammar for " + name)
 	}
+	l.fields = fieldIDs(cl)
+	l.pool = newParserPool(cl)
 	return l
 }
 

@@ -4,34 +4,27 @@ import (
 	"bytes"
 	"unicode/utf8"
 
-	sitter "github.com/smacker/go-tree-sitter"
-
 	"github.com/codectx/codectx"
 )
 
-// collect records the symbols defined by the nodes at the cursor's level and its siblings.
-// mode is topBody for the file and namespaces, memberBody inside classes.
-func (w *walker) collect(cur *sitter.TreeCursor, mode bodyMode, depth int) {
-	for {
-		w.collectNode(cur, cur.CurrentNode(), mode, depth)
-		if !cur.GoToNextSibling() {
-			return
-		}
+// collectChildren records the symbols defined by the children of node n. mode is topBody for
+// the file and namespaces, memberBody inside classes.
+func (w *walker) collectChildren(n nodeRef, mode bodyMode, depth int) {
+	first, cnt := w.p.children(n)
+	for i := first; i < first+nodeRef(cnt); i++ {
+		w.collectNode(i, mode, depth)
 	}
 }
 
-// collectNode records the symbols of one node; cur is positioned on n.
-func (w *walker) collectNode(cur *sitter.TreeCursor, n *sitter.Node, mode bodyMode, depth int) {
+// collectNode records the symbols of node n.
+func (w *walker) collectNode(n nodeRef, mode bodyMode, depth int) {
 	if depth > maxDepth {
 		return
 	}
-	in := w.l.infoOf(n.Symbol())
+	in := w.l.infoOf(w.sym(n))
 	switch {
 	case in.container:
-		if cur.GoToFirstChild() {
-			w.collect(cur, mode, depth+1)
-			cur.GoToParent()
-		}
+		w.collectChildren(n, mode, depth+1)
 	case mode == memberBody && in.member != "":
 		if in.def != nil && in.def.nameByDeclarator {
 			name, _ := w.declaratorName(n)
@@ -41,10 +34,10 @@ func (w *walker) collectNode(cur *sitter.TreeCursor, n *sitter.Node, mode bodyMo
 		}
 	case in.def != nil:
 		d := in.def
-		var body *sitter.Node
+		body := none
 		if d.body != noBody || d.needBody {
-			body = n.ChildByFieldName("body")
-			if body == nil && d.needBody {
+			body = w.p.field(n, w.l.fields.body)
+			if body == none && d.needBody {
 				return
 			}
 		}
@@ -62,12 +55,8 @@ func (w *walker) collectNode(cur *sitter.TreeCursor, n *sitter.Node, mode bodyMo
 		if kind != "" {
 			w.add(n, name, kind)
 		}
-		if d.body != noBody && body != nil {
-			bc := sitter.NewTreeCursor(body)
-			if bc.GoToFirstChild() {
-				w.collect(bc, d.body, depth+1)
-			}
-			bc.Close()
+		if d.body != noBody && body != none {
+			w.collectChildren(body, d.body, depth+1)
 		}
 	case in.special != spNone && mode == topBody:
 		w.special(n, in.special, depth)
@@ -75,7 +64,7 @@ func (w *walker) collectNode(cur *sitter.TreeCursor, n *sitter.Node, mode bodyMo
 }
 
 // add records a symbol named name for the lines of node at.
-func (w *walker) add(at *sitter.Node, name []byte, kind string) {
+func (w *walker) add(at nodeRef, name []byte, kind string) {
 	name = bareName(name)
 	if len(name) == 0 {
 		return
@@ -88,24 +77,26 @@ func (w *walker) add(at *sitter.Node, name []byte, kind string) {
 }
 
 // text returns a node's source.
-func (w *walker) text(n *sitter.Node) []byte {
-	if n == nil {
+func (w *walker) text(n nodeRef) []byte {
+	if n == none {
 		return nil
 	}
-	sb, eb := int(n.StartByte()), int(n.EndByte())
+	cn := w.p.node(n)
+	sb, eb := int(cn.start), int(cn.end)
 	if sb > eb || eb > len(w.content) {
 		return nil
 	}
 	return w.content[sb:eb]
 }
 
-func (w *walker) nameField(n *sitter.Node) []byte {
-	return w.text(n.ChildByFieldName("name"))
+func (w *walker) nameField(n nodeRef) []byte {
+	return w.text(w.p.field(n, w.l.fields.name))
 }
 
-// typeName returns the type of a node from the cached symbol table.
-func (w *walker) typeName(n *sitter.Node) string {
-	if sym := int(n.Symbol()); sym < len(w.l.types) {
+// typeName returns the type of a node from the cached symbol table ("" for anonymous nodes
+// and errors).
+func (w *walker) typeName(n nodeRef) string {
+	if sym := int(w.sym(n)); sym < len(w.l.types) {
 		return w.l.types[sym]
 	}
 	return ""
@@ -113,9 +104,9 @@ func (w *walker) typeName(n *sitter.Node) string {
 
 // declaratorName follows C/C++ declarators down to the declared name. qualified reports a
 // name like Class::method, a method defined outside its class.
-func (w *walker) declaratorName(n *sitter.Node) (name []byte, qualified bool) {
-	d := n.ChildByFieldName("declarator")
-	for i := 0; d != nil && i < 16; i++ {
+func (w *walker) declaratorName(n nodeRef) (name []byte, qualified bool) {
+	d := w.p.field(n, w.l.fields.declarator)
+	for i := 0; d != none && i < 16; i++ {
 		switch w.typeName(d) {
 		case "identifier", "field_identifier", "type_identifier", "destructor_name", "operator_name":
 			return w.text(d), false
@@ -123,10 +114,12 @@ func (w *walker) declaratorName(n *sitter.Node) (name []byte, qualified bool) {
 			t := w.text(d)
 			return t, true
 		}
-		next := d.ChildByFieldName("declarator")
-		if next == nil && d.NamedChildCount() > 0 {
+		next := w.p.field(d, w.l.fields.declarator)
+		if next == none {
 			// reference_declarator and a few others hold their inner declarator unnamed.
-			next = d.NamedChild(int(d.NamedChildCount()) - 1)
+			if k := w.p.namedChildCount(d); k > 0 {
+				next = w.p.namedChild(d, k-1)
+			}
 		}
 		d = next
 	}
@@ -134,14 +127,14 @@ func (w *walker) declaratorName(n *sitter.Node) (name []byte, qualified bool) {
 }
 
 // special reads definitions that need a language's own rules.
-func (w *walker) special(n *sitter.Node, sp special, depth int) {
+func (w *walker) special(n nodeRef, sp special, depth int) {
 	switch sp {
 	case spGoType:
-		forNamedChildren(n, func(c *sitter.Node) {
-			switch w.typeName(c) {
+		w.forNamedChildren(n, func(c nodeRef, typ string) {
+			switch typ {
 			case "type_spec", "type_alias":
 				kind := "type"
-				if t := c.ChildByFieldName("type"); t != nil {
+				if t := w.p.field(c, w.l.fields.typ); t != none {
 					switch w.typeName(t) {
 					case "struct_type":
 						kind = "struct"
@@ -157,15 +150,15 @@ func (w *walker) special(n *sitter.Node, sp special, depth int) {
 		if w.typeName(n) == "const_declaration" {
 			kind = "const"
 		}
-		var specs func(p *sitter.Node)
-		specs = func(p *sitter.Node) {
-			forNamedChildren(p, func(c *sitter.Node) {
-				switch w.typeName(c) {
+		var specs func(p nodeRef)
+		specs = func(p nodeRef) {
+			w.forNamedChildren(p, func(c nodeRef, typ string) {
+				switch typ {
 				case "var_spec_list", "const_spec_list":
 					specs(c)
 				case "var_spec", "const_spec":
-					forNamedChildren(c, func(id *sitter.Node) {
-						if w.typeName(id) == "identifier" {
+					w.forNamedChildren(c, func(id nodeRef, typ string) {
+						if typ == "identifier" {
 							w.add(c, w.text(id), kind)
 						}
 					})
@@ -174,12 +167,12 @@ func (w *walker) special(n *sitter.Node, sp special, depth int) {
 		}
 		specs(n)
 	case spPyStatement:
-		a := n.NamedChild(0)
-		if a == nil || w.typeName(a) != "assignment" {
+		a := w.p.namedChild(n, 0)
+		if a == none || w.typeName(a) != "assignment" {
 			return
 		}
-		left := a.ChildByFieldName("left")
-		if left == nil || w.typeName(left) != "identifier" {
+		left := w.p.field(a, w.l.fields.left)
+		if left == none || w.typeName(left) != "identifier" {
 			return
 		}
 		name := w.text(left)
@@ -189,16 +182,16 @@ func (w *walker) special(n *sitter.Node, sp special, depth int) {
 		if bytes.HasPrefix(w.text(n), []byte("const")) {
 			kind = "const"
 		}
-		forNamedChildren(n, func(c *sitter.Node) {
-			if w.typeName(c) != "variable_declarator" {
+		w.forNamedChildren(n, func(c nodeRef, typ string) {
+			if typ != "variable_declarator" {
 				return
 			}
-			name := c.ChildByFieldName("name")
-			if name == nil || w.typeName(name) != "identifier" {
+			name := w.p.field(c, w.l.fields.name)
+			if name == none || w.typeName(name) != "identifier" {
 				return
 			}
 			k := kind
-			if v := c.ChildByFieldName("value"); v != nil {
+			if v := w.p.field(c, w.l.fields.value); v != none {
 				switch w.typeName(v) {
 				case "arrow_function", "function", "function_expression", "generator_function":
 					k = "function"
@@ -209,50 +202,40 @@ func (w *walker) special(n *sitter.Node, sp special, depth int) {
 			w.add(c, w.text(name), k)
 		})
 	case spTSStatement:
-		if c := n.NamedChild(0); c != nil {
-			if in := w.l.infoOf(c.Symbol()); in.def != nil {
-				cur := sitter.NewTreeCursor(n)
-				if cur.GoToFirstChild() {
-					w.collect(cur, topBody, depth+1)
-				}
-				cur.Close()
+		if c := w.p.namedChild(n, 0); c != none {
+			if in := w.l.infoOf(w.sym(c)); in.def != nil {
+				w.collectChildren(n, topBody, depth+1)
 			}
 		}
 	case spCDeclaration, spCTypedef:
 		// Tagged types defined inside: struct s { ... } x;
-		if t := n.ChildByFieldName("type"); t != nil {
-			if in := w.l.infoOf(t.Symbol()); in.def != nil && t.ChildByFieldName("body") != nil {
-				cur := sitter.NewTreeCursor(n)
-				if cur.GoToFirstChild() {
-					for {
-						if cur.CurrentFieldName() == "type" {
-							w.collectNode(cur, cur.CurrentNode(), topBody, depth+1)
-							break
-						}
-						if !cur.GoToNextSibling() {
-							break
-						}
+		if t := w.p.field(n, w.l.fields.typ); t != none {
+			if in := w.l.infoOf(w.sym(t)); in.def != nil && w.p.field(t, w.l.fields.body) != none {
+				first, cnt := w.p.children(n)
+				for i := first; i < first+nodeRef(cnt); i++ {
+					if w.p.node(i).field == w.l.fields.typ {
+						w.collectNode(i, topBody, depth+1)
+						break
 					}
 				}
-				cur.Close()
 			}
 		}
 		if sp == spCTypedef {
-			forNamedChildren(n, func(c *sitter.Node) {
-				if w.typeName(c) == "type_identifier" {
+			w.forNamedChildren(n, func(c nodeRef, typ string) {
+				if typ == "type_identifier" {
 					w.add(n, w.text(c), "type")
 				}
 			})
 			return
 		}
 		// Global variables; function prototypes are declarations, not definitions.
-		forNamedChildren(n, func(c *sitter.Node) {
-			switch w.typeName(c) {
+		w.forNamedChildren(n, func(c nodeRef, typ string) {
+			switch typ {
 			case "identifier":
 				w.add(n, w.text(c), "var")
 			case "init_declarator", "pointer_declarator", "array_declarator":
 				d := c
-				for i := 0; d != nil && i < 8; i++ {
+				for i := 0; d != none && i < 8; i++ {
 					switch w.typeName(d) {
 					case "identifier":
 						w.add(n, w.text(d), "var")
@@ -260,25 +243,26 @@ func (w *walker) special(n *sitter.Node, sp special, depth int) {
 					case "function_declarator":
 						return
 					}
-					d = d.ChildByFieldName("declarator")
+					d = w.p.field(d, w.l.fields.declarator)
 				}
 			}
 		})
 	case spRubyAssign:
-		left := n.ChildByFieldName("left")
-		if left != nil && w.typeName(left) == "constant" {
+		left := w.p.field(n, w.l.fields.left)
+		if left != none && w.typeName(left) == "constant" {
 			w.add(n, w.text(left), "const")
 		}
 	}
 }
 
-// forNamedChildren calls fn with each named child of n. It is meant for small nodes: named
-// child access is linear in the index.
-func forNamedChildren(n *sitter.Node, fn func(*sitter.Node)) {
-	cnt := int(n.NamedChildCount())
-	for i := 0; i < cnt; i++ {
-		if c := n.NamedChild(i); c != nil {
-			fn(c)
+// forNamedChildren calls fn with each named child of n that has a type (not an error node),
+// in order, and its type. The children are listed with the anonymous ones, which have no type
+// and are passed over.
+func (w *walker) forNamedChildren(n nodeRef, fn func(c nodeRef, typ string)) {
+	first, cnt := w.p.children(n)
+	for i := first; i < first+nodeRef(cnt); i++ {
+		if typ := w.typeName(i); typ != "" {
+			fn(i, typ)
 		}
 	}
 }

@@ -448,21 +448,28 @@ func (s *Store) write(ctx context.Context, what string, fn func(tx wtx) error, a
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	req := &writeReq{what: what, fn: fn, apply: apply}
+	s.commitQueued(req)
+	return req.err
+}
+
+// commitQueued queues reqs together, then commits until every one of them is done.
+func (s *Store) commitQueued(reqs ...*writeReq) {
 	s.qmu.Lock()
-	s.queue = append(s.queue, req)
+	s.queue = append(s.queue, reqs...)
 	s.qmu.Unlock()
 
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	for !req.done {
-		s.qmu.Lock()
-		n := min(len(s.queue), maxBatch)
-		batch := s.queue[:n:n]
-		s.queue = s.queue[n:]
-		s.qmu.Unlock()
-		s.commit(batch)
+	for _, req := range reqs {
+		for !req.done {
+			s.qmu.Lock()
+			n := min(len(s.queue), maxBatch)
+			batch := s.queue[:n:n]
+			s.queue = s.queue[n:]
+			s.qmu.Unlock()
+			s.commit(batch)
+		}
 	}
-	return req.err
 }
 
 // commit writes a batch of requests in one transaction, then applies them to the in-memory
@@ -628,6 +635,42 @@ func (s *Store) PutFile(ctx context.Context, f codectx.File) error {
 	}, func(x *memIndex) {
 		x.replaceFile(fileKey{f.Source, f.Path}, pf.docs())
 	})
+}
+
+// PutFiles stores each file as PutFile does, queueing them at once so that they share a
+// transaction rather than take one each; a file that fails does not keep the others from
+// being stored. It returns each file's error, nil for the files stored.
+func (s *Store) PutFiles(ctx context.Context, files []codectx.File) []error {
+	errs := make([]error, len(files))
+	reqs := make([]*writeReq, 0, len(files))
+	at := make([]int, 0, len(files))
+	for i := range files {
+		f := &files[i]
+		what := "putting " + f.Source + "/" + f.Path
+		if err := ctx.Err(); err != nil {
+			errs[i] = fmt.Errorf("%s: %w", what, err)
+			continue
+		}
+		pf, err := s.prepare(f)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		key := fileKey{f.Source, f.Path}
+		reqs = append(reqs, &writeReq{what: what, fn: func(wtx) error {
+			return s.putFileTx(pf)
+		}, apply: func(x *memIndex) {
+			x.replaceFile(key, pf.docs())
+		}})
+		at = append(at, i)
+	}
+	if len(reqs) > 0 {
+		s.commitQueued(reqs...)
+	}
+	for k, r := range reqs {
+		errs[at[k]] = r.err
+	}
+	return errs
 }
 
 // DeleteFile removes a file, its chunks and symbols. An unknown file is not an error.

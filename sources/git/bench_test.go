@@ -36,7 +36,9 @@ func goSourceRepo(b *testing.B, dir string) string {
 }
 
 // BenchmarkReadGoSource emits and reads every file of the Go source tree, from loose objects
-// and then (after git gc) from a pack, with 1 and 2 readers. The baseline reads the same
+// and then (after git gc) from a pack, with 1 and 2 readers: through the repository with its
+// checkout (from=checkout: the files identical to their blobs are read there), and through
+// its .git directory alone, as a bare repository (from=objects). The baseline reads the same
 // checkout with os.ReadFile and the same filters, in the same run: compare with it, as the
 // machine's load makes absolute numbers noisy.
 //
@@ -48,10 +50,16 @@ func BenchmarkReadGoSource(b *testing.B) {
 		if packed {
 			gittest.Run(b, repo, "gc", "-q")
 		}
-		for _, readers := range []int{1, 2} {
-			b.Run(fmt.Sprintf("packed=%v/readers=%d", packed, readers), func(b *testing.B) {
-				benchRead(b, repo, readers)
-			})
+		for _, from := range []string{"checkout", "objects"} {
+			url := repo
+			if from == "objects" {
+				url = filepath.Join(repo, ".git")
+			}
+			for _, readers := range []int{1, 2} {
+				b.Run(fmt.Sprintf("packed=%v/from=%s/readers=%d", packed, from, readers), func(b *testing.B) {
+					benchRead(b, url, readers)
+				})
+			}
 		}
 	}
 }

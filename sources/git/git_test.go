@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/codectx/codectx"
@@ -402,15 +403,78 @@ func TestRead(t *testing.T) {
 		t.Errorf("Read(missing blob) err = %v, want permanent", err)
 	}
 
-	// A corrupt blob is a permanent error.
+	// A corrupt blob is a permanent error. (The checkout's main.go holds the same content and
+	// would be read instead: it is edited, so that the object store is read.)
 	h := r.Git("rev-parse", c1+":main.go")
 	obj := filepath.Join(r.Dir(), ".git", "objects", h[:2], h[2:])
 	os.Chmod(obj, 0o644)
 	os.WriteFile(obj, []byte("garbage"), 0o644)
+	r.Write("main.go", goSrc+"// edited\n")
 	s2 := newSource(t, Config{URL: r.Dir()})
 	_, err = s2.Read(ctx, codectx.Change{Path: "main.go", BlobHash: h})
 	if !errors.Is(err, codectx.ErrPermanent) {
 		t.Errorf("Read(corrupt blob) err = %v, want permanent", err)
+	}
+}
+
+// TestReadWorkTree: a file of the checkout is read in place of its blob only when its content
+// is the blob's; anything else (edited, converted, replaced by a link or a FIFO, removed) is
+// read from the object store.
+func TestReadWorkTree(t *testing.T) {
+	for _, packed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("packed=%v", packed), func(t *testing.T) {
+			r := gittest.NewRepo(t)
+			files := map[string]string{
+				"same.go":    goSrc,
+				"edited.go":  "package edited\n",
+				"crlf.txt":   "one\ntwo\n",
+				"linked.go":  "package linked\n",
+				"fifo.go":    "package fifo\n",
+				"removed.go": "package removed\n",
+				"dir/sub.go": "package sub\n",
+			}
+			for p, c := range files {
+				r.Write(p, c)
+			}
+			c1 := r.Commit("files")
+			if packed {
+				r.GC()
+			}
+			r.Write("edited.go", "package edited // changed since the commit\n")
+			r.Write("crlf.txt", "one\r\ntwo\r\n")
+			target := filepath.Join(t.TempDir(), "linked.go")
+			os.WriteFile(target, []byte("package linked\n"), 0o644)
+			r.Remove("linked.go")
+			r.Symlink(target, "linked.go")
+			r.Remove("fifo.go")
+			if err := syscall.Mkfifo(filepath.Join(r.Dir(), "fifo.go"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r.Remove("removed.go")
+			s := newSource(t, Config{URL: r.Dir()})
+			for p, want := range files {
+				b, err := s.Read(ctx, codectx.Change{Path: p, BlobHash: r.Git("rev-parse", c1+":"+p)})
+				if err != nil || string(b) != want {
+					t.Errorf("Read(%s) = %q, %v; want the committed %q", p, b, err, want)
+				}
+			}
+			// The identical file is read from the checkout: with its object gone from the store,
+			// it still reads, while the edited one no longer does.
+			if packed {
+				return
+			}
+			for _, p := range []string{"same.go", "edited.go"} {
+				h := r.Git("rev-parse", c1+":"+p)
+				os.Remove(filepath.Join(r.Dir(), ".git", "objects", h[:2], h[2:]))
+			}
+			s2 := newSource(t, Config{URL: r.Dir()})
+			if b, err := s2.Read(ctx, codectx.Change{Path: "same.go", BlobHash: r.Git("rev-parse", c1+":same.go")}); err != nil || string(b) != goSrc {
+				t.Errorf("Read(same.go) without its object = %q, %v; want it from the checkout", b, err)
+			}
+			if _, err := s2.Read(ctx, codectx.Change{Path: "edited.go", BlobHash: r.Git("rev-parse", c1+":edited.go")}); !errors.Is(err, codectx.ErrPermanent) {
+				t.Errorf("Read(edited.go) without its object: err = %v, want permanent (not found)", err)
+			}
+		})
 	}
 }
 
