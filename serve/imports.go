@@ -245,7 +245,7 @@ func (r *Retriever) followReexports(ctx context.Context, fam string, t *importTa
 		default:
 			continue
 		}
-		file, _, whole := resolveImport(fam, t.path, imports.Import{Module: im.Module, Name: firstOr(names, "")}, exists)
+		file, _, whole := resolveImport(fam, t.path, im, exists)
 		if file == "" || file == t.path || (whole && im.Name != "*") {
 			continue
 		}
@@ -400,11 +400,4 @@ func appendUnique(list []string, s string) []string {
 		}
 	}
 	return append(list, s)
-}
-
-func firstOr(list []string, def string) string {
-	if len(list) > 0 {
-		return list[0]
-	}
-	return def
 }

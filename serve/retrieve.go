@@ -166,7 +166,10 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 	var before, after, used []string
 	if r.Identifiers != nil {
 		before, after = r.Identifiers([]byte(near)), r.Identifiers([]byte(suffixHead))
-		used = r.Identifiers([]byte(code))
+		used = before
+		if code != near { // a prefix longer than the window (editors send about 20 lines)
+			used = r.Identifiers([]byte(code))
+		}
 	}
 	usedSet := make(map[string]bool, len(used))
 	for _, u := range used {
@@ -258,11 +261,7 @@ func (r *Retriever) filter(req ContextRequest) (codectx.SearchFilter, error) {
 	case req.GitURL != "":
 		f.Sources = MatchGitURL(req.GitURL, names)
 	}
-	lang := codectx.NormalizeLanguage(req.Language)
-	if lang == "" && req.Filepath != "" {
-		lang = codectx.LanguageForPath(req.Filepath)
-	}
-	if fam := codectx.LanguageFamily(lang); fam != "" && fam != "doc" {
+	if fam := codectx.LanguageFamily(requestLanguage(req)); fam != "" && fam != "doc" {
 		f.Families = []string{fam}
 	}
 	if req.Filepath != "" {
@@ -379,7 +378,7 @@ func (r *Retriever) definitions(ctx context.Context, req ContextRequest, before,
 		// next: the headers of the nearest few in its chunk, under the definition.
 		if perName[s.Name] == 1 {
 			for _, o := range siblings(h.Chunk, s, maxSiblings) {
-				add(h.Chunk, o.StartLine, o.StartLine, lineOfChunk(h.Chunk, o.StartLine), weightSibling*score, "sibling:"+o.Name)
+				add(h.Chunk, o.StartLine, o.StartLine, o.header, weightSibling*score, "sibling:"+o.Name)
 			}
 		}
 		if perName[s.Name] == 1 {
@@ -664,28 +663,26 @@ func withoutLines(text string, skip map[int]bool) string {
 	return b.String()
 }
 
-// lineOfChunk returns line n (1-based, within the chunk) of a chunk's body.
-func lineOfChunk(c codectx.Chunk, n int) string {
-	body := c.Body[lineOffset(c.Body, n-c.StartLine):]
-	if i := strings.IndexByte(body, '\n'); i >= 0 {
-		body = body[:i]
-	}
-	return strings.TrimRight(body, " \t\r{")
+// sibling is a definition beside another in its chunk, with its header line.
+type sibling struct {
+	codectx.Symbol
+	header string
 }
 
 // siblings returns at most n other definitions of chunk c, nearest to s first.
-func siblings(c codectx.Chunk, s codectx.Symbol, n int) []codectx.Symbol {
-	var out []codectx.Symbol
+func siblings(c codectx.Chunk, s codectx.Symbol, n int) []sibling {
+	var out []sibling
 	for _, o := range c.Symbols {
 		if o.Name == s.Name || o.StartLine < c.StartLine || o.StartLine > c.EndLine || o.Kind == "heading" {
 			continue
 		}
-		if strings.TrimSpace(lineOfChunk(c, o.StartLine)) == "" {
+		header := strings.TrimRight(spanBody(c, o.StartLine, o.StartLine), " \t\r{")
+		if strings.TrimSpace(header) == "" {
 			continue
 		}
-		out = append(out, o)
+		out = append(out, sibling{o, header})
 	}
-	dist := func(o codectx.Symbol) int {
+	dist := func(o sibling) int {
 		if d := o.StartLine - s.StartLine; d >= 0 {
 			return d
 		}
