@@ -193,6 +193,9 @@ type SearchFilter struct {
 	Near string
 	// Path, when set, keeps only this file (of each source searched).
 	Path string
+	// Dir, when set, keeps only the files directly inside this directory ("." is the top
+	// level), of each source searched.
+	Dir string
 	// NoTests leaves out test files (IsTestPath): code outside tests cannot use what they
 	// define.
 	NoTests bool
@@ -204,7 +207,9 @@ type QueryTerm struct {
 	Weight float64
 }
 
-// Hit is a chunk found by a search, with its score under that search.
+// Hit is a chunk found by a search, with its score under that search. A hit may share memory
+// with the index that returned it (Chunk.Symbols, Symbol): callers read it and do not modify
+// it.
 type Hit struct {
 	Chunk
 	Score float64

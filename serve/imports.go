@@ -101,7 +101,7 @@ type importTarget struct {
 
 // importsSignal adds the definitions the cursor's file imports. looked lists the names the
 // definitions signal already looked up (they are near the cursor), clues the scope clues.
-func (r *Retriever) importsSignal(ctx context.Context, req ContextRequest, lang string, prefixImports []imports.Import, clues codectx.ScopeClues, nearIDs map[string]bool, f codectx.SearchFilter, add func(codectx.Chunk, int, int, string, float64, string)) error {
+func (r *Retriever) importsSignal(ctx context.Context, req ContextRequest, lang string, prefixImports []imports.Import, clues codectx.ScopeClues, nearIDs map[string]bool, f codectx.SearchFilter, add addFunc) error {
 	if req.Filepath == "" || !imports.Supports(lang) {
 		return nil
 	}
@@ -192,7 +192,7 @@ func (r *Retriever) importsSignal(ctx context.Context, req ContextRequest, lang 
 				found[h.Symbol.Name] = true
 				if !seen[h.Symbol.Name] {
 					seen[h.Symbol.Name] = true
-					add(h.Chunk, h.StartLine, h.EndLine, h.Body, weightImport*h.Score, "import:"+h.Symbol.Name)
+					add(h.Chunk, h.StartLine, h.EndLine, h.Body, weightImport*h.Score, "import:"+h.Symbol.Name, h.Symbol.Kind)
 				}
 			}
 			// Names the file does not define may be re-exported from another.
@@ -220,7 +220,7 @@ func (r *Retriever) importsSignal(ctx context.Context, req ContextRequest, lang 
 				w *= 1.3
 			}
 			for _, h := range hits {
-				add(h.Chunk, h.StartLine, h.EndLine, h.Body, w*h.Score, "module:"+h.Symbol.Name)
+				add(h.Chunk, h.StartLine, h.EndLine, h.Body, w*h.Score, "module:"+h.Symbol.Name, h.Symbol.Kind)
 			}
 		}
 	}

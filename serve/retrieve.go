@@ -109,7 +109,12 @@ const (
 	weightForeignMethod = 0.25
 )
 
+// addFunc adds a candidate span with a score and the signal that found it; kind is the
+// definition's kind when it is one (codectx.Symbol.Kind), else "".
+type addFunc func(c codectx.Chunk, start, end int, body string, score float64, signal, kind string)
+
 type candidate struct {
+	kind      string
 	chunk     codectx.Chunk
 	startLine int
 	endLine   int
@@ -134,15 +139,28 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 		source, path string
 		start, end   int
 	}
-	cands := map[spanKey]*candidate{}
-	add := func(c codectx.Chunk, start, end int, body string, score float64, signal string) {
+	// Candidates by value in one slice, found by span; their first signals share one slab.
+	const expect = 128 // candidates of a typical request
+	cands := make(map[spanKey]int, expect)
+	all := make([]candidate, 0, expect)
+	slab := make([]string, 0, expect)
+	add := func(c codectx.Chunk, start, end int, body string, score float64, signal, kind string) {
 		key := spanKey{c.Source, c.Path, start, end}
-		if cd, ok := cands[key]; ok {
+		if i, ok := cands[key]; ok {
+			cd := &all[i]
 			cd.score += score
 			cd.signals = append(cd.signals, signal)
+			if cd.kind == "" {
+				cd.kind = kind
+			}
 			return
 		}
-		cands[key] = &candidate{chunk: c, startLine: start, endLine: end, body: body, score: score, signals: []string{signal}}
+		if len(slab) == cap(slab) {
+			slab = make([]string, 0, expect)
+		}
+		slab = append(slab, signal)
+		cands[key] = len(all)
+		all = append(all, candidate{chunk: c, startLine: start, endLine: end, body: body, score: score, signals: slab[len(slab)-1 : len(slab) : len(slab)], kind: kind})
 	}
 
 	// Each signal runs on its own, so that a failure or a panic in one still lets the others
@@ -167,7 +185,12 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 	if r.Identifiers != nil {
 		before, after = r.Identifiers([]byte(near)), r.Identifiers([]byte(suffixHead))
 		used = before
-		if code != near { // a prefix longer than the window (editors send about 20 lines)
+		switch {
+		case codectx.LanguageFamily(lang) == "go":
+			// A name a comment mentions is not used yet: the doc comment of the declaration
+			// being written names what it is about.
+			used = r.Identifiers(withoutGoComments(code))
+		case code != near: // a prefix longer than the window (editors send about 20 lines)
 			used = r.Identifiers([]byte(code))
 		}
 	}
@@ -203,13 +226,24 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 	r.safely("scope", func() error {
 		return r.scope(ctx, req, clues, defFilter, add)
 	})
-	r.safely("bm25", func() error {
-		return r.lexical(ctx, prefixTail+"\n"+suffixHead, filter, add)
+	var lexHits []codectx.Hit
+	r.safely("bm25", func() (err error) {
+		lexHits, err = r.lexical(ctx, prefixTail+"\n"+suffixHead, filter, add)
+		return err
 	})
+	// The analogs signal reads the lexical hits. In TS/JS it lowered MRR (yargs 0.687 → 0.562).
+	if fam := codectx.LanguageFamily(lang); fam == "go" || fam == "python" {
+		r.safely("analogs", func() error {
+			return r.analogs(ctx, req, fam, lexHits, usedSet, looked, defFilter, add)
+		})
+	}
 
-	list := make([]*candidate, 0, len(cands))
-	for _, c := range cands {
-		list = append(list, c)
+	list := make([]*candidate, len(all))
+	for i := range all {
+		list[i] = &all[i]
+	}
+	if codectx.LanguageFamily(lang) == "go" {
+		weighByPlace(list, goPlaceOf(req.Prefix))
 	}
 	sort.Slice(list, func(i, j int) bool {
 		if list[i].score != list[j].score {
@@ -303,7 +337,7 @@ func MatchGitURL(gitURL string, names []string) []string {
 //
 // before and after are the identifiers of the prefix's tail and the suffix's head, each nearest
 // its end first (as Retriever.Identifiers lists them).
-func (r *Retriever) definitions(ctx context.Context, req ContextRequest, before, after []string, used map[string]bool, f codectx.SearchFilter, add func(codectx.Chunk, int, int, string, float64, string)) ([]string, []string, error) {
+func (r *Retriever) definitions(ctx context.Context, req ContextRequest, before, after []string, used map[string]bool, f codectx.SearchFilter, add addFunc) ([]string, []string, error) {
 	if r.Identifiers == nil {
 		return nil, nil, nil
 	}
@@ -373,12 +407,12 @@ func (r *Retriever) definitions(ctx context.Context, req ContextRequest, before,
 			}
 		}
 		start, end := clampSpan(h.Chunk, s.StartLine, s.EndLine)
-		add(h.Chunk, start, end, "", score, "symbol:"+s.Name) // the body is cut when packed
+		add(h.Chunk, start, end, "", score, "symbol:"+s.Name, s.Kind) // the body is cut when packed
 		// The definitions beside it (a const block, a type's methods) are often what comes
 		// next: the headers of the nearest few in its chunk, under the definition.
 		if perName[s.Name] == 1 {
 			for _, o := range siblings(h.Chunk, s, maxSiblings) {
-				add(h.Chunk, o.StartLine, o.StartLine, o.header, weightSibling*score, "sibling:"+o.Name)
+				add(h.Chunk, o.StartLine, o.StartLine, o.header, weightSibling*score, "sibling:"+o.Name, o.Kind)
 			}
 		}
 		if perName[s.Name] == 1 {
@@ -416,7 +450,7 @@ const weightScopeOverRoom = 0.2
 // the definitions signal looked up (looked), as one-line headers: the next line often calls
 // something the file has not called yet, and that name is, by nature, not near the cursor. The
 // index ranks them by clues around the cursor (codectx.ScopeScore).
-func (r *Retriever) scope(ctx context.Context, req ContextRequest, clues codectx.ScopeClues, f codectx.SearchFilter, add func(codectx.Chunk, int, int, string, float64, string)) error {
+func (r *Retriever) scope(ctx context.Context, req ContextRequest, clues codectx.ScopeClues, f codectx.SearchFilter, add addFunc) error {
 	if req.Filepath == "" || r.Identifiers == nil {
 		return nil
 	}
@@ -439,34 +473,34 @@ func (r *Retriever) scope(ctx context.Context, req ContextRequest, clues codectx
 		if room -= len(h.Body) + 1; room < 0 {
 			ww *= weightScopeOverRoom
 		}
-		add(h.Chunk, h.StartLine, h.EndLine, h.Body, ww*h.Score, "scope:"+h.Symbol.Name)
+		add(h.Chunk, h.StartLine, h.EndLine, h.Body, ww*h.Score, "scope:"+h.Symbol.Name, h.Symbol.Kind)
 	}
 	return nil
 }
 
-func (r *Retriever) lexical(ctx context.Context, text string, f codectx.SearchFilter, add func(codectx.Chunk, int, int, string, float64, string)) error {
+func (r *Retriever) lexical(ctx context.Context, text string, f codectx.SearchFilter, add addFunc) ([]codectx.Hit, error) {
 	if r.Query == nil {
-		return nil
+		return nil, nil
 	}
 	terms := r.Query([]byte(text))
 	if len(terms) == 0 {
-		return nil
+		return nil, nil
 	}
 	hits, err := r.Index.Lexical(ctx, terms, f, lexicalK)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(hits) == 0 {
-		return nil
+		return nil, nil
 	}
 	top := hits[0].Score
 	for _, h := range hits {
 		if top <= 0 {
 			break
 		}
-		add(h.Chunk, h.StartLine, h.EndLine, h.Body, weightLexical*h.Score/top, "bm25")
+		add(h.Chunk, h.StartLine, h.EndLine, h.Body, weightLexical*h.Score/top, "bm25", "")
 	}
-	return nil
+	return hits, nil
 }
 
 // clampSpan limits the lines start..end to the chunk.
@@ -669,12 +703,27 @@ type sibling struct {
 	header string
 }
 
-// siblings returns at most n other definitions of chunk c, nearest to s first.
+// siblings returns at most n other definitions of chunk c, nearest to s first (in the chunk's
+// order among equals). Only the headers of those returned are cut out of the body.
 func siblings(c codectx.Chunk, s codectx.Symbol, n int) []sibling {
-	var out []sibling
+	dist := func(o codectx.Symbol) int {
+		if d := o.StartLine - s.StartLine; d >= 0 {
+			return d
+		}
+		return s.StartLine - o.StartLine
+	}
+	var near []codectx.Symbol
 	for _, o := range c.Symbols {
 		if o.Name == s.Name || o.StartLine < c.StartLine || o.StartLine > c.EndLine || o.Kind == "heading" {
 			continue
+		}
+		near = append(near, o)
+	}
+	sort.SliceStable(near, func(i, j int) bool { return dist(near[i]) < dist(near[j]) })
+	var out []sibling
+	for _, o := range near {
+		if len(out) == n {
+			break
 		}
 		header := strings.TrimRight(spanBody(c, o.StartLine, o.StartLine), " \t\r{")
 		if strings.TrimSpace(header) == "" {
@@ -682,12 +731,5 @@ func siblings(c codectx.Chunk, s codectx.Symbol, n int) []sibling {
 		}
 		out = append(out, sibling{o, header})
 	}
-	dist := func(o sibling) int {
-		if d := o.StartLine - s.StartLine; d >= 0 {
-			return d
-		}
-		return s.StartLine - o.StartLine
-	}
-	sort.SliceStable(out, func(i, j int) bool { return dist(out[i]) < dist(out[j]) })
-	return out[:min(len(out), n)]
+	return out
 }

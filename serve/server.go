@@ -5,6 +5,7 @@
 package serve
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,6 +60,9 @@ type Config struct {
 	Usage                  codectx.Usage
 	DisableClientTelemetry bool
 	Build                  BuildInfo
+	// Retrievals is how many context retrievals run at once (0: GOMAXPROCS); the others wait
+	// their turn in arrival order.
+	Retrievals int
 }
 
 // Server serves codectx's HTTP API.
@@ -92,7 +96,7 @@ func New(cfg Config) *Server {
 	if cfg.Auth == "" {
 		cfg.Auth = AuthOff
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), retrievals: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), retrievals: make(chan struct{}, cmp.Or(max(cfg.Retrievals, 0), runtime.GOMAXPROCS(0)))}
 	if cfg.Tokens != nil {
 		s.tokens = &tokenCache{tokens: cfg.Tokens, byHash: map[string]tokenEntry{}}
 	}

@@ -28,12 +28,13 @@ import (
 
 // app is what the commands share: the configuration, the store, the sources and the pipeline.
 type app struct {
-	cfg      Config
-	log      *slog.Logger
-	store    *embedded.Store
-	sources  []codectx.Source
-	pipe     *pipeline.Pipeline
-	registry *prometheus.Registry
+	retrievals int // context retrievals at once (serve.Config.Retrievals; 0: the default)
+	cfg        Config
+	log        *slog.Logger
+	store      *embedded.Store
+	sources    []codectx.Source
+	pipe       *pipeline.Pipeline
+	registry   *prometheus.Registry
 
 	namesMu         sync.Mutex
 	names           []string
@@ -78,6 +79,13 @@ func expandHome(p string) string {
 // openApp validates the configuration, opens the store and the sources, and builds (but does
 // not start) the pipeline.
 func openApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
+	return openAppWith(ctx, cfg, log, false)
+}
+
+// openAppWith is openApp; writeOnly opens the store without loading its in-memory index (the
+// lexical index and symbol table that queries read), for commands that only write: indexing
+// then neither waits for the existing index to load nor spends time keeping it up to date.
+func openAppWith(ctx context.Context, cfg Config, log *slog.Logger, writeOnly bool) (*app, error) {
 	nameSources(cfg.Sources)
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)
@@ -88,7 +96,7 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	}
 	a := &app{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	store, err := embedded.Open(ctx, filepath.Join(cfg.DataDir, "index"), log)
+	store, err := embedded.OpenWith(ctx, filepath.Join(cfg.DataDir, "index"), log, embedded.OpenOptions{SkipIndex: writeOnly})
 	if err != nil {
 		return nil, fmt.Errorf("opening the index in %s: %w", cfg.DataDir, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -48,6 +49,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return err
 	}
 	defer a.Close()
+	// Retrieval is CPU work, admitted one per CPU (serve.Config.Retrievals). One more P than
+	// that lets the runtime go on reading requests while every CPU retrieves, so that they
+	// queue for their turn in arrival order rather than wait unread in their connections.
+	// GOMAXPROCS, when set, decides.
+	a.retrievals = runtime.GOMAXPROCS(0)
+	if env("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(a.retrievals + 1)
+	}
 	if err := a.pipe.Start(ctx); err != nil {
 		return err
 	}
@@ -107,6 +116,7 @@ func (a *app) serverConfig(ctx context.Context, addr net.Addr) (serve.Config, er
 		RatePerMinute:          cfg.Server.RateLimitPerMinute,
 		DisableClientTelemetry: cfg.Server.DisableClientSideTelemetry,
 		Build:                  buildInfo(),
+		Retrievals:             a.retrievals,
 		Completion: serve.CompletionOptions{
 			ContextChars:     cfg.Completion.ContextChars,
 			RetrievalTimeout: time.Duration(cfg.Completion.RetrievalTimeoutMS) * time.Millisecond,

@@ -284,7 +284,8 @@ func Query(text []byte) []codectx.QueryTerm {
 
 // Identifiers returns the identifiers of text as written (not split, original case), each
 // once, nearest the end of text first, leaving out keywords, numbers and one-letter names. It
-// is meant for looking up the definitions of the symbols before a cursor.
+// is meant for looking up the definitions of the symbols before a cursor. The strings share
+// one copy of text, which they keep alive.
 func Identifiers(text []byte) []string {
 	var spans [][2]int
 	for i := 0; i < len(text); {
@@ -305,19 +306,24 @@ func Identifiers(text []byte) []string {
 			spans = append(spans, [2]int{start, i})
 		}
 	}
+	if len(spans) == 0 {
+		return nil
+	}
+	// The identifiers share one copy of the text.
+	all := string(text[spans[0][0]:spans[len(spans)-1][1]])
+	base := spans[0][0]
 	seen := make(map[string]struct{}, len(spans))
 	var out []string
 	for k := len(spans) - 1; k >= 0; k-- {
-		id := text[spans[k][0]:spans[k][1]]
-		if _, ok := seen[string(id)]; ok {
+		id := all[spans[k][0]-base : spans[k][1]-base]
+		if _, ok := seen[id]; ok {
 			continue
 		}
-		if _, ok := keywords[string(id)]; ok {
+		if _, ok := keywords[id]; ok {
 			continue
 		}
-		s := string(id)
-		seen[s] = struct{}{}
-		out = append(out, s)
+		seen[id] = struct{}{}
+		out = append(out, id)
 	}
 	return out
 }

@@ -43,11 +43,24 @@ type posting struct {
 
 // doc is one indexed chunk. chunk is nil once the doc is deleted (a tombstone).
 type doc struct {
-	chunk  *codectx.Chunk
-	family string
-	test   bool     // codectx.IsTestPath
-	terms  []uint32 // term ids, to keep document frequencies right on delete
+	chunk *codectx.Chunk
+	terms []uint32 // term ids, to keep document frequencies right on delete
 }
+
+// docMeta is what filters read of a doc, by doc beside docs: small and free of pointers, so
+// that filtering thousands of candidates does not reach into their chunks (cache misses).
+type docMeta struct {
+	path   uint32 // interned path (memIndex.paths)
+	dir    uint32 // interned directory of the path, in the same numbering
+	source uint16 // interned source name (memIndex.sources)
+	family uint8  // interned language family (memIndex.families)
+	flags  uint8
+}
+
+const (
+	metaLive uint8 = 1 << iota // not a tombstone
+	metaTest                   // codectx.IsTestPath
+)
 
 type symRef struct {
 	doc uint32
@@ -103,6 +116,7 @@ type memIndex struct {
 	df       []uint32    // live document frequency by term id
 
 	docs     []doc
+	meta     []docMeta // by doc, for filters
 	docLen   []float32 // by doc, hot for scoring
 	live     int
 	dead     int
@@ -110,18 +124,24 @@ type memIndex struct {
 	bytes    int64
 	nsyms    int
 
-	byID    map[string]uint32
-	files   map[fileKey][]uint32
-	symbols map[string][]symRef
+	byID  map[string]uint32
+	files map[fileKey][]uint32
+	// Interned paths and directories, sources and language families, for docMeta. They are
+	// never removed: a path that comes back gets its old number.
+	paths    map[string]uint32
+	sources  map[string]uint16
+	families map[string]uint8
+	symbols  map[string][]symRef
 	// symbolsIn indexes the same refs by name and directory (dirKey), so that a name defined
 	// in thousands of places (String, New) still finds its definitions next to the cursor
 	// without scanning them all.
 	symbolsIn map[nameDir][]symRef
 	// scopes holds, by directory, the definitions of the files directly inside it with the
 	// words of their headers, for Scope.
-	scopes  map[string]*dirScope
-	wordIDs map[string]uint32
-	marks   sync.Pool // *[]uint8 by word id, for scope queries
+	scopes       map[string]*dirScope
+	wordIDs      map[string]uint32
+	types        []int32   // by name id (nameKey in wordIDs): how many definitions of the name are types
+	scopeScratch sync.Pool // *scopeScratch, for scope queries
 
 	scratch sync.Pool
 
@@ -135,6 +155,9 @@ func newMemIndex() *memIndex {
 		termIDs:   make(map[string]uint32),
 		byID:      make(map[string]uint32),
 		files:     make(map[fileKey][]uint32),
+		paths:     make(map[string]uint32),
+		sources:   make(map[string]uint16),
+		families:  make(map[string]uint8),
 		symbols:   make(map[string][]symRef),
 		symbolsIn: make(map[nameDir][]symRef),
 		scopes:    make(map[string]*dirScope),
@@ -170,7 +193,12 @@ func (x *memIndex) add(nd newDoc) {
 		x.postings[tid] = append(x.postings[tid], posting{doc: d, tf: t.Freq})
 		x.df[tid]++
 	}
-	x.docs = append(x.docs, doc{chunk: c, family: codectx.LanguageFamily(c.Language), test: codectx.IsTestPath(c.Path), terms: ids})
+	x.docs = append(x.docs, doc{chunk: c, terms: ids})
+	m := docMeta{path: x.intern(c.Path), dir: x.intern(path.Dir(c.Path)), source: x.internSource(c.Source), family: x.internFamily(codectx.LanguageFamily(c.Language)), flags: metaLive}
+	if codectx.IsTestPath(c.Path) {
+		m.flags |= metaTest
+	}
+	x.meta = append(x.meta, m)
 	x.docLen = append(x.docLen, float32(nd.length))
 	x.live++
 	x.totalLen += int64(nd.length)
@@ -191,6 +219,27 @@ func (x *memIndex) add(nd newDoc) {
 	}
 	x.addScope(dir, d, c)
 	x.nsyms += len(c.Symbols)
+}
+
+// intern returns the number of a path or directory, giving it one if it has none. The caller
+// holds mu for writing.
+func (x *memIndex) intern(p string) uint32 { return number(x.paths, p, math.MaxUint32) }
+
+// internSource numbers a source name. There are few sources; past 65,535 of them (never
+// expected), the last number is shared, and filters can no longer tell those sources apart.
+func (x *memIndex) internSource(s string) uint16 { return number(x.sources, s, math.MaxUint16) }
+
+// internFamily numbers a language family (a handful exist).
+func (x *memIndex) internFamily(f string) uint8 { return number(x.families, f, math.MaxUint8) }
+
+// number returns the number of s in m, giving it the next one (at most last) if it has none.
+func number[N uint8 | uint16 | uint32](m map[string]N, s string, last N) N {
+	if n, ok := m[s]; ok {
+		return n
+	}
+	n := N(min(uint64(len(m)), uint64(last)))
+	m[strings.Clone(s)] = n
+	return n
 }
 
 // termID returns the id of tok, creating it if needed. The caller holds mu for writing.
@@ -244,6 +293,7 @@ func (x *memIndex) remove(d uint32) {
 	x.bytes -= int64(len(c.Body))
 	dc.chunk = nil
 	dc.terms = nil
+	x.meta[d].flags &^= metaLive
 }
 
 // compactPostings drops tombstoned docs from a postings list, in place.
@@ -291,6 +341,7 @@ func (x *memIndex) maybeRenumber() {
 	}
 	remap := make([]uint32, len(x.docs))
 	docs := make([]doc, 0, x.live)
+	meta := make([]docMeta, 0, x.live)
 	docLen := make([]float32, 0, x.live)
 	for i, d := range x.docs {
 		if d.chunk == nil {
@@ -299,6 +350,7 @@ func (x *memIndex) maybeRenumber() {
 		}
 		remap[i] = uint32(len(docs))
 		docs = append(docs, d)
+		meta = append(meta, x.meta[i])
 		docLen = append(docLen, x.docLen[i])
 	}
 	for tid, p := range x.postings {
@@ -340,7 +392,7 @@ func (x *memIndex) maybeRenumber() {
 			}
 		}
 	}
-	x.docs, x.docLen, x.dead = docs, docLen, 0
+	x.docs, x.meta, x.docLen, x.dead = docs, meta, docLen, 0
 	x.renumbers++
 }
 
@@ -350,44 +402,93 @@ type scratch struct {
 	touched []uint32
 }
 
+// filter is a codectx.SearchFilter resolved against the index's numbering, so that it
+// decides from a docMeta alone.
 type filter struct {
-	sources  []string
-	families []string
-	exSource string
-	exPath   string
+	sources  []bool // by source number; nil: any source
+	families uint64 // bit by family number; 0: any family
+	doc      uint8  // the number of the "doc" family, always allowed; 255 if none
 	exclude  bool
-	path     string
+	exPath   uint32
+	exSource int32 // -1: the excluded path in any source
+	path     int64 // -1: any path; a number that no doc has if the path is not indexed
+	dir      int64 // the same for the directory
 	noTests  bool
+	none     bool // nothing can pass (a source filter naming no indexed source)
 }
 
-func newFilter(f codectx.SearchFilter) filter {
-	return filter{
-		sources: f.Sources, families: f.Families,
-		exSource: f.ExcludeSource, exPath: f.ExcludePath,
-		exclude: f.ExcludePath != "",
-		path:    f.Path,
-		noTests: f.NoTests,
+// newFilter resolves f. The caller holds mu for reading.
+func (x *memIndex) newFilter(f codectx.SearchFilter) filter {
+	fl := filter{doc: 255, exSource: -1, path: -1, dir: -1, noTests: f.NoTests}
+	if len(f.Sources) > 0 {
+		fl.sources = make([]bool, len(x.sources))
+		any := false
+		for _, s := range f.Sources {
+			if n, ok := x.sources[s]; ok {
+				fl.sources[n] = true
+				any = true
+			}
+		}
+		fl.none = !any
 	}
+	if len(f.Families) > 0 {
+		for _, fam := range f.Families {
+			if n, ok := x.families[fam]; ok && n < 64 {
+				fl.families |= 1 << n
+			}
+		}
+		if n, ok := x.families["doc"]; ok {
+			fl.doc = n
+		}
+		if fl.families == 0 {
+			fl.families = 1 << 63 // only docs, if any: no indexed family was asked for
+		}
+	}
+	if f.ExcludePath != "" {
+		if n, ok := x.paths[f.ExcludePath]; ok {
+			fl.exclude, fl.exPath = true, n
+			if f.ExcludeSource != "" {
+				if s, ok := x.sources[f.ExcludeSource]; ok {
+					fl.exSource = int32(s)
+				} else {
+					fl.exclude = false // that source holds nothing to exclude
+				}
+			}
+		}
+	}
+	for _, c := range []struct {
+		name string
+		to   *int64
+	}{{f.Path, &fl.path}, {f.Dir, &fl.dir}} {
+		if c.name == "" {
+			continue
+		}
+		if n, ok := x.paths[c.name]; ok {
+			*c.to = int64(n)
+		} else {
+			*c.to = math.MaxUint32 + 1
+		}
+	}
+	return fl
 }
 
-func (f *filter) pass(d *doc) bool {
-	c := d.chunk
-	if c == nil {
+func (f *filter) pass(m docMeta) bool {
+	if m.flags&metaLive == 0 || f.none {
 		return false
 	}
-	if len(f.sources) > 0 && !slices.Contains(f.sources, c.Source) {
+	if f.sources != nil && (int(m.source) >= len(f.sources) || !f.sources[m.source]) {
 		return false
 	}
-	if len(f.families) > 0 && d.family != "doc" && !slices.Contains(f.families, d.family) {
+	if f.families != 0 && m.family != f.doc && (m.family >= 64 || f.families&(1<<m.family) == 0) {
 		return false
 	}
-	if f.exclude && c.Path == f.exPath && (f.exSource == "" || c.Source == f.exSource) {
+	if f.exclude && m.path == f.exPath && (f.exSource < 0 || int32(m.source) == f.exSource) {
 		return false
 	}
-	if f.noTests && d.test {
+	if f.noTests && m.flags&metaTest != 0 {
 		return false
 	}
-	return f.path == "" || c.Path == f.path
+	return (f.path < 0 || int64(m.path) == f.path) && (f.dir < 0 || int64(m.dir) == f.dir)
 }
 
 type scored struct {
@@ -507,7 +608,7 @@ func (x *memIndex) lexical(terms []codectx.QueryTerm, f codectx.SearchFilter, k 
 	}
 
 	// Partial sort: a min-heap of the k best that pass the filter.
-	fl := newFilter(f)
+	fl := x.newFilter(f)
 	heap := make([]scored, 0, min(k, 1024))
 	less := func(a, b scored) bool { // a ranks below b
 		if a.score != b.score {
@@ -523,7 +624,7 @@ func (x *memIndex) lexical(terms []codectx.QueryTerm, f codectx.SearchFilter, k 
 		if len(heap) == k && s.score < heap[0].score {
 			continue
 		}
-		if x.docs[d].chunk == nil || (len(heap) == k && !less(heap[0], s)) || !fl.pass(&x.docs[d]) {
+		if !fl.pass(x.meta[d]) || (len(heap) == k && !less(heap[0], s)) {
 			continue
 		}
 		if len(heap) < k {
@@ -548,7 +649,7 @@ func (x *memIndex) lexical(terms []codectx.QueryTerm, f codectx.SearchFilter, k 
 	})
 	hits := make([]codectx.Hit, len(heap))
 	for i, s := range heap {
-		hits[i] = codectx.Hit{Chunk: copyChunk(x.docs[s.doc].chunk), Score: float64(s.score)}
+		hits[i] = codectx.Hit{Chunk: *x.docs[s.doc].chunk, Score: float64(s.score)} // Symbols read-only (codectx.Hit)
 	}
 	return hits
 }
@@ -595,14 +696,14 @@ func (x *memIndex) definitions(names []string, f codectx.SearchFilter, limit int
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	fl := newFilter(f)
-	var hits []codectx.Hit
+	fl := x.newFilter(f)
 	type ref struct {
 		r    symRef
 		c    *codectx.Chunk
 		near bool
 	}
-	var group []ref
+	// The kept references of every name, then the hits in one allocation: hits are large.
+	var group, kept []ref
 	seen := make(map[string]bool, len(names))
 	for _, name := range names {
 		if seen[name] {
@@ -611,7 +712,9 @@ func (x *memIndex) definitions(names []string, f codectx.SearchFilter, limit int
 		seen[name] = true
 		group = group[:0]
 		refs := x.symbols[name]
-		if len(refs) > crowdedName {
+		if f.Dir != "" {
+			refs = x.symbolsIn[nameDir{name, f.Dir}] // only these can pass
+		} else if len(refs) > crowdedName {
 			// Defined in too many places to tell which one is meant, unless one is next to
 			// the cursor.
 			if !haveNear {
@@ -620,14 +723,14 @@ func (x *memIndex) definitions(names []string, f codectx.SearchFilter, limit int
 			refs = x.symbolsIn[nameDir{name, nearDir}]
 		}
 		for _, r := range refs {
-			d := &x.docs[r.doc]
-			if !fl.pass(d) {
+			if !fl.pass(x.meta[r.doc]) {
 				continue
 			}
-			group = append(group, ref{r, d.chunk, haveNear && inDir(d.chunk.Path, nearDir)})
+			c := x.docs[r.doc].chunk
+			group = append(group, ref{r, c, haveNear && inDir(c.Path, nearDir)})
 		}
-		// Sort light references, then copy only what the limit keeps: a name like String may
-		// have thousands of definitions.
+		// Sort light references, then keep only what the limit allows: a name like String
+		// may have thousands of definitions.
 		slices.SortFunc(group, func(a, b ref) int {
 			if a.near != b.near {
 				if a.near {
@@ -647,11 +750,15 @@ func (x *memIndex) definitions(names []string, f codectx.SearchFilter, limit int
 			}
 			return strings.Compare(sa.Kind, sb.Kind)
 		})
-		for _, g := range group[:min(len(group), limit)] {
-			c := *g.c // Symbols shared with the index: read-only for callers
-			sym := g.c.Symbols[g.r.sym]
-			hits = append(hits, codectx.Hit{Chunk: c, Symbol: &sym})
-		}
+		kept = append(kept, group[:min(len(group), limit)]...)
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	hits := make([]codectx.Hit, len(kept))
+	for i, g := range kept {
+		// Symbols and Symbol are the index's own: read-only for callers (codectx.Hit).
+		hits[i] = codectx.Hit{Chunk: *g.c, Symbol: &g.c.Symbols[g.r.sym]}
 	}
 	return hits
 }

@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -15,22 +16,35 @@ import (
 // folder they took a quarter of the index's memory, and queries touch few folders.
 type dirScope struct {
 	defs     []scopeDef
+	ids      []uint32 // the definitions' words and identifiers, one after another (scopeDef.at)
 	live     int
 	postings atomic.Pointer[map[uint32][]int32] // word, name or identifier id → indexes into defs; nil until a query needs it
 }
 
 // scopeDef is one definition of a directory. A removed one keeps its slot (doc = deadDef)
-// until the directory is compacted.
+// until the directory is compacted. It is kept small and its words in one array of the
+// folder's, since a query scores hundreds of them.
 type scopeDef struct {
 	doc    uint32
 	sym    uint32
 	nameID uint32 // the whole name, interned as nameKey(name)
-	line   int
+	term   uint32 // the lexical term of the name (lower-cased), to count its uses; noTerm if none
+	line   int32
+	at     uint32 // dirScope.ids[at:]: nWords words (the name's nName first), then nIdents identifiers
+	nWords uint16
+	nName  uint16
+	nIdent uint16
+	method bool   // the symbol's kind is "method"
 	header string // shares the chunk body's memory
-	words  []uint32
-	nName  int      // words[:nName] are the name's
-	idents []uint32 // the header's other identifiers, whole, as nameKey ids
-	term   uint32   // the lexical term of the name (lower-cased), to count its uses; noTerm if none
+}
+
+// words returns the definition's header words, the name's first.
+func (ds *dirScope) words(d *scopeDef) []uint32 { return ds.ids[d.at : d.at+uint32(d.nWords)] }
+
+// idents returns the header's other identifiers, whole, as nameKey ids.
+func (ds *dirScope) idents(d *scopeDef) []uint32 {
+	at := d.at + uint32(d.nWords)
+	return ds.ids[at : at+uint32(d.nIdent)]
 }
 
 const deadDef = ^uint32(0)
@@ -64,37 +78,46 @@ func (x *memIndex) addScope(dir string, d uint32, c *codectx.Chunk) {
 		ds = &dirScope{}
 		x.scopes[dir] = ds
 	}
+	var words, idents []uint32
 	for i, sym := range c.Symbols {
 		if sym.Kind == "heading" {
 			continue // a document's section is not something code calls
 		}
 		line := min(max(sym.StartLine, c.StartLine), c.EndLine)
 		header := lineOf(c.Body, line-c.StartLine)
-		def := scopeDef{doc: d, sym: uint32(i), nameID: x.wordID(nameKey(sym.Name)), line: line, header: header, term: noTerm}
+		def := scopeDef{doc: d, sym: uint32(i), nameID: x.wordID(nameKey(sym.Name)), line: int32(line), header: header, term: noTerm, method: sym.Kind == "method"}
 		// The chunk defining the name mentions it, so its term exists once the chunk is in.
 		if tid, ok := x.termIDs[strings.ToLower(sym.Name)]; ok {
 			def.term = tid
 		}
+		words, idents = words[:0], idents[:0]
 		for _, w := range codectx.Words(sym.Name) {
-			def.words = append(def.words, x.wordID(w))
+			words = append(words, x.wordID(w))
 		}
-		def.nName = len(def.words)
+		def.nName = uint16(min(len(words), math.MaxUint16))
 		for _, w := range codectx.Words(header) {
-			if id := x.wordID(w); !slices.Contains(def.words, id) {
-				def.words = append(def.words, id)
+			if id := x.wordID(w); !slices.Contains(words, id) {
+				words = append(words, id)
 			}
 		}
 		for _, ident := range identifiers(header) {
-			if id := x.wordID(nameKey(ident)); id != def.nameID && !slices.Contains(def.idents, id) {
-				def.idents = append(def.idents, id)
+			if id := x.wordID(nameKey(ident)); id != def.nameID && !slices.Contains(idents, id) {
+				idents = append(idents, id)
 			}
 		}
-		ds.add(def)
+		if isTypeKind(sym.Kind) {
+			x.markType(def.nameID, 1)
+		}
+		ds.add(def, words, idents)
 	}
 }
 
-// add appends a definition. The caller holds mu for writing.
-func (ds *dirScope) add(def scopeDef) {
+// add appends a definition with its words and identifiers. The caller holds mu for writing.
+func (ds *dirScope) add(def scopeDef, words, idents []uint32) {
+	words, idents = words[:min(len(words), math.MaxUint16)], idents[:min(len(idents), math.MaxUint16)]
+	def.at, def.nWords, def.nIdent = uint32(len(ds.ids)), uint16(len(words)), uint16(len(idents))
+	def.nName = min(def.nName, def.nWords)
+	ds.ids = append(append(ds.ids, words...), idents...)
 	ds.defs = append(ds.defs, def)
 	ds.live++
 	ds.postings.Store(nil)
@@ -113,11 +136,11 @@ func (ds *dirScope) index() map[uint32][]int32 {
 			continue
 		}
 		at := int32(i)
-		for _, id := range def.words {
+		for _, id := range ds.words(def) {
 			m[id] = append(m[id], at)
 		}
 		m[def.nameID] = append(m[def.nameID], at)
-		for _, id := range def.idents {
+		for _, id := range ds.idents(def) {
 			m[id] = append(m[id], at)
 		}
 	}
@@ -131,9 +154,13 @@ func (x *memIndex) removeScope(dir string, d uint32) {
 	if ds == nil {
 		return
 	}
+	c := x.docs[d].chunk
 	for i := range ds.defs {
-		if ds.defs[i].doc == d {
-			ds.defs[i].doc = deadDef
+		if def := &ds.defs[i]; def.doc == d {
+			if isTypeKind(c.Symbols[def.sym].Kind) {
+				x.markType(def.nameID, -1)
+			}
+			def.doc = deadDef
 			ds.live--
 		}
 	}
@@ -142,14 +169,40 @@ func (x *memIndex) removeScope(dir string, d uint32) {
 	case ds.live == 0:
 		delete(x.scopes, dir)
 	case len(ds.defs) > 2*ds.live+16:
-		old := ds.defs
-		ds.defs, ds.live = nil, 0
+		old, oldIDs := ds.defs, ds.ids
+		ds.defs, ds.ids, ds.live = nil, nil, 0
 		for _, def := range old {
 			if def.doc != deadDef {
-				ds.add(def)
+				w := oldIDs[def.at : def.at+uint32(def.nWords)]
+				id := oldIDs[def.at+uint32(def.nWords) : def.at+uint32(def.nWords)+uint32(def.nIdent)]
+				ds.add(def, w, id)
 			}
 		}
 	}
+}
+
+// isTypeKind reports whether a symbol kind names a type (struct, class, interface...).
+func isTypeKind(kind string) bool {
+	switch kind {
+	case "type", "struct", "class", "interface", "enum", "trait", "union", "module":
+		return true
+	}
+	return false
+}
+
+// markType counts a definition of the name nameID as a type (delta 1) or forgets one (-1).
+// The caller holds mu for writing.
+func (x *memIndex) markType(nameID uint32, delta int32) {
+	if int(nameID) >= len(x.types) {
+		x.types = append(x.types, make([]int32, int(nameID)+1-len(x.types)+1024)...)
+	}
+	x.types[nameID] += delta
+}
+
+// isType reports whether the name with id nameID is defined somewhere as a type. The caller
+// holds mu.
+func (x *memIndex) isType(nameID uint32) bool {
+	return int(nameID) < len(x.types) && x.types[nameID] > 0
 }
 
 // lineOf returns line n (0-based) of body, without its line break and a trailing brace.
@@ -185,6 +238,25 @@ func identifiers(line string) []string {
 	return out
 }
 
+// Clue marks of a scope query, by word or name id.
+const (
+	markNear   uint8 = 1 << iota // a word of the lines right around the cursor
+	markAround                   // a word of everything the query sees
+	markSuffix                   // a name in the suffix
+	markUsed                     // a name the prefix uses
+	markType                     // a type named near the cursor
+	markSkip                     // a name not to return
+	markOnly                     // a name to return alone
+)
+
+// scopeScratch is a scope query's working memory, reused through a sync.Pool.
+type scopeScratch struct {
+	marks   []uint8 // by word or name id
+	marked  []uint32
+	seen    []bool // by definition, within the folder
+	visited []int32
+}
+
 // scope ranks the definitions of dir for the clues (see codectx.Index.Scope). It scores at
 // most scopeMaxScored definitions, those named in the suffix, then those naming a type clue,
 // then those sharing the rarest clue words, and fills from at most scopeMaxFill others.
@@ -198,74 +270,94 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 	if ds == nil {
 		return nil
 	}
-	fl := newFilter(f)
+	fl := x.newFilter(f)
 	n := ds.live
 	postings := ds.index()
 	df := func(id uint32) int { return len(postings[id]) } // how many definitions of the folder hold a word
-	skip := make(map[uint32]bool, len(clues.Skip))
+
+	sc, _ := x.scopeScratch.Get().(*scopeScratch)
+	if sc == nil {
+		sc = &scopeScratch{}
+	}
+	if len(sc.marks) <= len(x.wordIDs) {
+		sc.marks = make([]uint8, len(x.wordIDs)+4096)
+	}
+	if len(sc.seen) < len(ds.defs) {
+		sc.seen = make([]bool, len(ds.defs)+256)
+	}
+	marks, seen := sc.marks, sc.seen
+	marked, visited := sc.marked[:0], sc.visited[:0]
+	defer func() {
+		for _, id := range marked {
+			marks[id] = 0
+		}
+		for _, i := range visited {
+			seen[i] = false
+		}
+		sc.marked, sc.visited = marked[:0], visited[:0]
+		x.scopeScratch.Put(sc)
+	}()
+	// mark sets bit on id; it reports whether the id had it already.
+	mark := func(id uint32, bit uint8) bool {
+		m := marks[id]
+		if m == 0 {
+			marked = append(marked, id)
+		}
+		marks[id] = m | bit
+		return m&bit != 0
+	}
+	lookup := func(name string) (uint32, bool) {
+		id, ok := x.wordIDs[nameKey(name)]
+		return id, ok
+	}
 	for _, name := range clues.Skip {
-		if id, ok := x.wordIDs[nameKey(name)]; ok {
-			skip[id] = true
+		if id, ok := lookup(name); ok {
+			mark(id, markSkip)
 		}
 	}
-	var only map[uint32]bool
+	var ids []uint32 // the order of visits (below)
 	if clues.Only != nil {
-		only = make(map[uint32]bool, len(clues.Only))
 		for _, name := range clues.Only {
-			if id, ok := x.wordIDs[nameKey(name)]; ok && !skip[id] {
-				only[id] = true
+			if id, ok := lookup(name); ok && marks[id]&markSkip == 0 && !mark(id, markOnly) {
+				ids = append(ids, id)
 			}
 		}
 	}
-	used := make(map[uint32]bool, len(clues.Used))
 	for _, name := range clues.Used {
-		if id, ok := x.wordIDs[nameKey(name)]; ok {
-			used[id] = true
+		if id, ok := lookup(name); ok {
+			mark(id, markUsed)
 		}
 	}
-	suffix := map[uint32]bool{}
+	var suffix, types []uint32
 	for _, name := range clues.Suffix {
-		if id, ok := x.wordIDs[nameKey(name)]; ok && !skip[id] {
-			suffix[id] = true
+		if id, ok := lookup(name); ok && marks[id]&markSkip == 0 && !mark(id, markSuffix) {
+			suffix = append(suffix, id)
 		}
 	}
 	// Type clues count only for names the index knows as types: a parameter's name in a
 	// signature ("key", "value") says nothing.
-	types := map[uint32]bool{}
 	for _, name := range clues.Types {
-		if id, ok := x.wordIDs[nameKey(name)]; ok && x.isType(name) {
-			types[id] = true
+		if id, ok := lookup(name); ok && x.isType(id) && !mark(id, markType) {
+			types = append(types, id)
 		}
 	}
-	// The clue words, marked by id in a dense array (scoring looks up every word of every
-	// header it visits). Words in a third of the folder's headers or more ("func", "error")
-	// tell nothing.
-	const near, around = 1, 2
-	mp, _ := x.marks.Get().(*[]uint8)
-	if mp == nil {
-		mp = new([]uint8)
-	}
-	if len(*mp) <= len(x.wordIDs) {
-		*mp = make([]uint8, len(x.wordIDs)+4096)
-	}
-	marks := *mp
+	// The clue words. Words in a third of the folder's headers or more ("func", "error") tell
+	// nothing.
 	var words []uint32
 	for i, list := range [][]string{clues.Near, clues.Around} {
+		bit := markNear
+		if i == 1 {
+			bit = markAround
+		}
 		for _, w := range list {
 			if id, ok := x.wordIDs[w]; ok && (n < 12 || df(id)*3 <= n) {
-				if marks[id] == 0 {
+				if marks[id]&(markNear|markAround) == 0 {
 					words = append(words, id)
 				}
-				marks[id] |= uint8(1 << i)
+				mark(id, bit)
 			}
 		}
 	}
-	defer func() {
-		for _, id := range words {
-			marks[id] = 0
-		}
-		x.marks.Put(mp)
-	}()
 
 	type cand struct {
 		def   int32
@@ -288,16 +380,16 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 	}
 	offer := func(c cand) {
 		def := &ds.defs[c.def]
-		if def.doc == deadDef || skip[def.nameID] {
+		if def.doc == deadDef || marks[def.nameID]&markSkip != 0 || clues.NoMethods && def.method {
 			return
 		}
-		if clues.NoMethods && x.docs[def.doc].chunk.Symbols[def.sym].Kind == "method" {
-			return
+		if clues.Only != nil && marks[def.nameID]&markOnly == 0 {
+			return // reached through a header that mentions one of the names
 		}
 		if len(best) == limit && !better(c, best[len(best)-1]) {
 			return
 		}
-		if !fl.pass(&x.docs[def.doc]) {
+		if !fl.pass(x.meta[def.doc]) {
 			return
 		}
 		at := len(best)
@@ -323,26 +415,27 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 	score := func(i int32) float64 {
 		def := &ds.defs[i]
 		var ft codectx.ScopeFeatures
-		ft.InSuffix = suffix[def.nameID]
-		ft.UsedBefore = used[def.nameID]
+		m := marks[def.nameID]
+		ft.InSuffix = m&markSuffix != 0
+		ft.UsedBefore = m&markUsed != 0
 		nameHits, shared := 0, 0
-		for j, id := range def.words {
+		for j, id := range ds.words(def) {
 			m := marks[id]
-			if j < def.nName && m&near != 0 {
+			if j < int(def.nName) && m&markNear != 0 {
 				nameHits++
 			}
-			if m&around != 0 {
+			if m&markAround != 0 {
 				shared++
 			}
 		}
 		if def.nName > 0 {
 			ft.NameShare = float64(nameHits) / float64(def.nName)
 		}
-		if len(def.words) > 0 {
-			ft.HeaderShare = float64(shared) / float64(len(def.words))
+		if def.nWords > 0 {
+			ft.HeaderShare = float64(shared) / float64(def.nWords)
 		}
-		for _, id := range def.idents {
-			if types[id] {
+		for _, id := range ds.idents(def) {
+			if marks[id]&markType != 0 {
 				ft.NamesType = true
 				break
 			}
@@ -355,30 +448,27 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 	// The order of visits: definitions named in the suffix, then those whose headers name a
 	// type clue, then those sharing the rarest clue words, until the budget is spent. With
 	// clues.Only, the definitions of those names alone.
-	var ids []uint32
-	if only != nil {
-		for id := range only {
-			ids = append(ids, id)
-		}
+	if clues.Only != nil {
 		slices.Sort(ids)
 	} else {
-		for _, set := range []map[uint32]bool{suffix, types} {
-			start := len(ids)
-			for id := range set {
-				ids = append(ids, id)
-			}
-			slices.Sort(ids[start:])
+		slices.Sort(suffix)
+		slices.Sort(types)
+		ids = append(append(ids, suffix...), types...)
+		type wordDF struct{ id, df uint32 }
+		byDF := make([]wordDF, len(words))
+		for i, id := range words {
+			byDF[i] = wordDF{id, uint32(df(id))}
 		}
-		start := len(ids)
-		ids = append(ids, words...)
-		slices.SortFunc(ids[start:], func(a, b uint32) int {
-			if da, db := df(a), df(b); da != db {
-				return da - db
+		slices.SortFunc(byDF, func(a, b wordDF) int {
+			if a.df != b.df {
+				return int(a.df) - int(b.df)
 			}
-			return int(a) - int(b)
+			return int(a.id) - int(b.id)
 		})
+		for _, w := range byDF {
+			ids = append(ids, w.id)
+		}
 	}
-	seen := map[int32]bool{}
 	scored := 0
 visit:
 	for _, id := range ids {
@@ -390,18 +480,19 @@ visit:
 				break visit
 			}
 			seen[i] = true
+			visited = append(visited, i)
 			scored++
 			offer(cand{i, score(i)})
 		}
 	}
 	// The rest have no clue: they fill what is left. With a path filter, only the file's
 	// definitions count against the bound.
-	if len(best) < limit && only == nil {
+	if len(best) < limit && clues.Only == nil {
 		for i, looked := 0, 0; i < len(ds.defs) && looked < scopeMaxFill; i++ {
-			if seen[int32(i)] {
+			if seen[i] {
 				continue
 			}
-			if def := &ds.defs[i]; f.Path != "" && (def.doc == deadDef || x.docs[def.doc].chunk.Path != f.Path) {
+			if def := &ds.defs[i]; fl.path >= 0 && (def.doc == deadDef || int64(x.meta[def.doc].path) != fl.path) {
 				continue
 			}
 			looked++
@@ -411,23 +502,12 @@ visit:
 	hits := make([]codectx.Hit, len(best))
 	for i, b := range best {
 		def := &ds.defs[b.def]
-		c := *x.docs[def.doc].chunk
-		sym := c.Symbols[def.sym]
+		src := x.docs[def.doc].chunk
+		c := *src
 		c.Symbols = nil
-		c.StartLine, c.EndLine, c.Body = def.line, def.line, def.header
-		hits[i] = codectx.Hit{Chunk: c, Score: b.score, Symbol: &sym}
+		c.StartLine, c.EndLine, c.Body = int(def.line), int(def.line), def.header
+		// The symbol is the index's own: read-only for callers (codectx.Hit).
+		hits[i] = codectx.Hit{Chunk: c, Score: b.score, Symbol: &src.Symbols[def.sym]}
 	}
 	return hits
-}
-
-// isType reports whether name is defined somewhere as a type (struct, class, interface...).
-// The caller holds mu.
-func (x *memIndex) isType(name string) bool {
-	for _, r := range x.symbols[name] {
-		switch x.docs[r.doc].chunk.Symbols[r.sym].Kind {
-		case "type", "struct", "class", "interface", "enum", "trait", "union", "module":
-			return true
-		}
-	}
-	return false
 }

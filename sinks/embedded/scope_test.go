@@ -83,4 +83,10 @@ func TestScopeSurvivesChurn(t *testing.T) {
 	if got := scoreOf("Check", "key"); got != plain {
 		t.Errorf("a parameter name (key) counted as a type clue: Check %.3f, %.3f without", got, plain)
 	}
+	// Once Conf is no longer defined as a type, it is no longer a type clue.
+	put("pkg/conf.go", "func Conf() {}\n\nfunc (c Conf) Check(key string) error", codectx.Symbol{Name: "Conf", Kind: "function", StartLine: 1, EndLine: 1}, codectx.Symbol{Name: "Check", Kind: "method", StartLine: 3, EndLine: 3})
+	plain = scoreOf("Check")
+	if got := scoreOf("Check", "Conf"); got != plain {
+		t.Errorf("Conf, now a function, still counts as a type clue: Check %.3f, %.3f without", got, plain)
+	}
 }

@@ -462,6 +462,15 @@ var filterCases = []struct {
 	{"exclude current file", codectx.SearchFilter{Families: []string{"go"}, ExcludeSource: "app", ExcludePath: "main.go"}, []string{"app:README.md:1", "app:util.go:1", "lib:lib.go:1"}},
 	{"exclude only in its source", codectx.SearchFilter{ExcludeSource: "lib", ExcludePath: "main.go", Families: []string{"go"}}, []string{"app:README.md:1", "app:main.go:1", "app:util.go:1", "lib:lib.go:1"}},
 	{"unknown source", codectx.SearchFilter{Sources: []string{"nope"}}, nil},
+	{"exclude the path in any source", codectx.SearchFilter{ExcludePath: "main.go", Families: []string{"go"}}, []string{"app:README.md:1", "app:util.go:1", "lib:lib.go:1"}},
+	{"exclude a path not indexed", codectx.SearchFilter{ExcludePath: "nope.go", Sources: []string{"lib"}}, []string{"lib:lib.go:1"}},
+	{"exclude in a source not indexed", codectx.SearchFilter{ExcludeSource: "nope", ExcludePath: "lib.go", Sources: []string{"lib"}}, []string{"lib:lib.go:1"}},
+	{"unknown family keeps docs", codectx.SearchFilter{Families: []string{"cobol"}}, []string{"app:README.md:1"}},
+	{"one path", codectx.SearchFilter{Path: "web/a.ts"}, []string{"app:web/a.ts:1"}},
+	{"a path not indexed", codectx.SearchFilter{Path: "nope.go"}, nil},
+	{"one folder", codectx.SearchFilter{Dir: "web"}, []string{"app:web/a.ts:1", "app:web/b.js:1"}},
+	{"the top level", codectx.SearchFilter{Dir: ".", Sources: []string{"app"}}, []string{"app:README.md:1", "app:main.go:1", "app:script.py:1", "app:util.go:1"}},
+	{"a folder not indexed", codectx.SearchFilter{Dir: "nope"}, nil},
 }
 
 func testLexicalFilters(t *testing.T, s codectx.Store, x codectx.Index) {
@@ -566,6 +575,9 @@ func testScope(t *testing.T, s codectx.Store, x codectx.Index) {
 	}
 	if got, want := scope("pkg", codectx.ScopeClues{Only: []string{"parseConfig", "Gamma"}, Skip: []string{"Gamma"}}, codectx.SearchFilter{Path: "pkg/a.go"}, 10), "repo:pkg/a.go:parseConfig"; got != want {
 		t.Errorf("Scope(pkg) of parseConfig and Gamma in pkg/a.go, skipping Gamma = %s, want %s", got, want)
+	}
+	if got := scope("pkg", codectx.ScopeClues{Only: []string{"path"}}, codectx.SearchFilter{}, 10); got != "" {
+		t.Errorf("Scope(pkg) of path, which only parseConfig's header mentions = %s, want nothing", got)
 	}
 	if got := scope("pkg", codectx.ScopeClues{Only: []string{"Unknown"}}, codectx.SearchFilter{}, 10); got != "" {
 		t.Errorf("Scope(pkg) of an unknown name = %s", got)
