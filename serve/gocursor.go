@@ -20,11 +20,19 @@ const maxGoDepth = 64
 
 // goPlaceOf scans Go source up to the cursor (comments, strings and runes skipped) and tells
 // where the cursor is.
+//
+// The prefix is often only the last lines before the cursor (editors send about 20), which may
+// begin inside a block opened above them. Outside every block the window opens, the cursor is at
+// the top level only if the window shows it: a line that starts in column 0 (gofmt indents
+// everything inside a block) and no indented closing brace after it. Otherwise the place is
+// unknown.
 func goPlaceOf(prefix string) goPlace {
 	var stack [maxGoDepth]goPlace
 	depth := 0
 	var lastWord, firstWord string // the last identifier, and the first of the line
 	lineStart := true
+	indented := false   // the current line starts with blanks
+	top := prefix == "" // outside the window's blocks is the file's top level
 	push := func(p goPlace) {
 		if depth < maxGoDepth {
 			stack[depth] = p
@@ -35,11 +43,24 @@ func goPlaceOf(prefix string) goPlace {
 		c := prefix[i]
 		switch {
 		case c == '\n':
-			lineStart = true
+			lineStart, indented = true, false
 			firstWord = ""
 			continue
 		case c == ' ' || c == '\t' || c == '\r':
+			if lineStart {
+				indented = true
+			}
 			continue
+		}
+		if depth == 0 {
+			switch {
+			case lineStart && !indented:
+				top = true // a line in column 0 is at the top level
+			case c == '}' || c == ')':
+				top = false // the window began inside a block
+			}
+		}
+		switch {
 		case c == '/' && i+1 < len(prefix) && prefix[i+1] == '/':
 			for i < len(prefix) && prefix[i] != '\n' {
 				i++
@@ -110,7 +131,7 @@ func goPlaceOf(prefix string) goPlace {
 			return stack[d]
 		}
 	}
-	if depth > 0 {
+	if depth > 0 || !top {
 		return goUnknown
 	}
 	return goTop

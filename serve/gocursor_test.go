@@ -26,6 +26,12 @@ func TestGoPlaceOf(t *testing.T) {
 		{"in a raw string", "package p\n\nvar s = `\n", goUnknown},
 		{"in a block comment", "package p\n\n/* unfinished\n", goUnknown},
 		{"a struct inside a function", "package p\n\nfunc f() {\n\ttype local struct {\n", goFields},
+		// Editors send the last lines before the cursor, which may start inside a block.
+		{"a window inside a body", "\t\t\tcdat[i] += pdat[i] / 2\n\t\t\t}\n\t\tcase ftPaeth:\n\t\t\t", goUnknown},
+		{"a window inside a struct", "\tname string\n\tage  int\n", goUnknown},
+		{"a window that ends a function", "\t\treturn x\n\t}\n\treturn nil\n}\n\n", goTop},
+		{"a window that starts at the top level", "// F does.\nfunc F() {\n\tg()\n}\n\n", goTop},
+		{"a window with a body opened in it", "\t}\n}\n\nfunc (c *Conn) f() {\n\t", goBody},
 	} {
 		if got := goPlaceOf(tc.prefix); got != tc.want {
 			t.Errorf("%s: goPlaceOf = %d, want %d", tc.name, got, tc.want)
