@@ -16,6 +16,9 @@ import (
 // Codectx is codectx's own retrieval over an embedded store that holds one project: the
 // product's chunker, lexical encoder, store and serve.Retriever, in process.
 type Codectx struct {
+	// Window, when positive, cuts the prefix to its last Window lines and the suffix to its
+	// first Window lines (Config.Window).
+	Window int
 	source string
 	store  *embedded.Store
 	r      *serve.Retriever
@@ -64,8 +67,12 @@ func NewCodectx(ctx context.Context, dir, source string, files map[string][]byte
 func (*Codectx) Name() string { return "codectx" }
 
 func (c *Codectx) request(t Task, snippets, budget int) ([]Snippet, error) {
-	req := serve.ContextRequest{Source: c.source, Filepath: t.File, Language: codectx.LanguageForPath(t.File), Prefix: t.Prefix,
-		Suffix: t.Suffix, MaxSnippets: snippets, MaxChars: budget}
+	prefix, suffix := t.Prefix, t.Suffix
+	if c.Window > 0 {
+		prefix, suffix = lastLinesOf(prefix, c.Window), firstLinesOf(suffix, c.Window)
+	}
+	req := serve.ContextRequest{Source: c.source, Filepath: t.File, Language: codectx.LanguageForPath(t.File), Prefix: prefix,
+		Suffix: suffix, MaxSnippets: snippets, MaxChars: budget}
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -95,3 +102,33 @@ func (c *Codectx) Pack(t Task, budget int) ([]Snippet, error) {
 func (c *Codectx) Close() error { return c.store.Close() }
 
 var _ Retriever = (*Codectx)(nil)
+
+// lastLinesOf returns the last n lines of s: the line the cursor is on (after the last line
+// break) counts as one.
+func lastLinesOf(s string, n int) string {
+	i := len(s)
+	for k := 0; k < n; k++ {
+		j := strings.LastIndexByte(s[:i], '\n')
+		if j < 0 {
+			return s
+		}
+		if k == n-1 {
+			return s[j+1:]
+		}
+		i = j
+	}
+	return s[i:]
+}
+
+// firstLinesOf returns the first n lines of s.
+func firstLinesOf(s string, n int) string {
+	i := 0
+	for k := 0; k < n; k++ {
+		j := strings.IndexByte(s[i:], '\n')
+		if j < 0 {
+			return s
+		}
+		i += j + 1
+	}
+	return s[:i]
+}

@@ -27,6 +27,10 @@ type Config struct {
 	// MaxTasks caps the tasks of one project (200 when <= 0).
 	MaxTasks int
 	Seed     uint64
+	// Window, when positive, sends codectx only the last Window lines before the cursor and
+	// the first Window after it, as editor clients do (tabby-agent sends 20 of each by
+	// default); 0 sends the whole file. The baselines keep their own windows.
+	Window int
 	// Workdir holds the fetched modules and the indexes. It must exist.
 	Workdir string
 	Log     *slog.Logger
@@ -82,6 +86,7 @@ type LanguageResult struct {
 // project the same); with one language it is that language's macro average.
 type Report struct {
 	Seed      uint64            `json:"seed"`
+	Window    int               `json:"window,omitempty"`
 	MaxTasks  int               `json:"max_tasks"`
 	Budgets   []int             `json:"budgets"`
 	Projects  []ProjectResult   `json:"projects"`
@@ -108,7 +113,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 // NewReport adds the macro averages, per language and overall, to per-project results.
 func NewReport(cfg Config, results []ProjectResult) *Report {
-	r := &Report{Seed: cfg.Seed, MaxTasks: maxTasks(cfg), Budgets: Budgets, Projects: results}
+	r := &Report{Seed: cfg.Seed, Window: cfg.Window, MaxTasks: maxTasks(cfg), Budgets: Budgets, Projects: results}
 	if len(results) == 0 {
 		return r
 	}
@@ -210,6 +215,7 @@ func EvalDir(ctx context.Context, name, lang, dir string, cfg Config) (ProjectRe
 		return res, err
 	}
 	defer cx.Close()
+	cx.Window = cfg.Window
 	log.Info("indexed", "project", name, "files", len(files), "tasks", len(tasks), "took", time.Since(start))
 	retrievers := []Retriever{cx, NewTabby(masked), NewCCEBM25(masked), NewRepoCoder(masked)}
 

@@ -25,6 +25,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, env f
 	dir := fs.String("dir", "", "evaluate this local project folder instead of fetching projects")
 	tasks := fs.Int("tasks", 200, "at most this many tasks per project")
 	seed := fs.Uint64("seed", 1, "seed that draws the tasks")
+	window := fs.Int("window", 0, "send codectx only the last N lines before the cursor and the first N after, as editor clients do (tabby-agent: 20); 0: the whole file")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	dump := fs.String("dump", "", "write a JSON line per task and retriever to this file: the gold's rank and the top snippets, to study misses")
 	workdir := fs.String("workdir", "", "keep fetched modules here and reuse them (default: a temporary folder, removed)")
@@ -35,6 +36,9 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, env f
 	if *tasks <= 0 {
 		return fmt.Errorf("eval: --tasks must be positive: %w", errUsage)
 	}
+	if *window < 0 {
+		return fmt.Errorf("eval: --window must be 0 or positive: %w", errUsage)
+	}
 	level := *logLevel
 	if level == "" {
 		level = env("CODECTX_LOG_LEVEL")
@@ -42,7 +46,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, env f
 	if level == "" {
 		level = "info" // cliLogger shows warnings only
 	}
-	cfg := eval.Config{MaxTasks: *tasks, Seed: *seed, Log: cliLogger(stderr, level)}
+	cfg := eval.Config{MaxTasks: *tasks, Seed: *seed, Window: *window, Log: cliLogger(stderr, level)}
 	langSet := map[string]bool{}
 	langGiven := false
 	fs.Visit(func(f *flag.Flag) { langGiven = langGiven || f.Name == "langs" })
