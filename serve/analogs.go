@@ -241,6 +241,11 @@ func anchorIDs(line string, ids []string) int {
 // eachIdent calls f with each identifier of s of two characters or more (ASCII letters,
 // digits and _, not starting with a digit), as substrings of s.
 func eachIdent(s string, f func(string)) {
+	eachIdentAt(s, func(_ int, id string) { f(id) })
+}
+
+// eachIdentAt is eachIdent with each identifier's offset in s.
+func eachIdentAt(s string, f func(int, string)) {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
@@ -258,7 +263,7 @@ func eachIdent(s string, f func(string)) {
 			j++
 		}
 		if j-i >= 2 {
-			f(s[i:j])
+			f(i, s[i:j])
 		}
 		i = j
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -85,6 +86,7 @@ type Retriever struct {
 	Log         *slog.Logger
 
 	imports importCache // parsed imports of files, by content
+	texts   textCache   // texts of indexed files, by content
 }
 
 // Tuning of the signals. Definitions of names used at the cursor are what the next line needs
@@ -177,6 +179,9 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 	// only that the file is short: its names are left to the imports signal. A Python import
 	// near the cursor is a local one, and what it binds is about to be used.
 	code := withoutLines(req.Prefix, imports.Lines(prefixImports))
+	// Above a prefix that is only the last lines (an editor's window), the indexed copy of the
+	// file holds the rest of what the file uses.
+	above := r.above(ctx, req, lang, filter.Sources)
 	near := prefixTail
 	if codectx.LanguageFamily(lang) == "js" {
 		near = lastLines(code, prefixLinesForQuery)
@@ -190,8 +195,14 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 			// A name a comment mentions is not used yet: the doc comment of the declaration
 			// being written names what it is about.
 			used = r.Identifiers(withoutGoComments(code))
-		case code != near: // a prefix longer than the window (editors send about 20 lines)
+		case code != near: // more than the window the query reads
 			used = r.Identifiers([]byte(code))
+		}
+		if above.at > 0 {
+			used = slices.Clone(used)
+			for name := range above.uses {
+				used = append(used, name)
+			}
 		}
 	}
 	usedSet := make(map[string]bool, len(used))
@@ -243,7 +254,11 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 		list[i] = &all[i]
 	}
 	if codectx.LanguageFamily(lang) == "go" {
-		weighByPlace(list, goPlaceOf(req.Prefix))
+		prefix := req.Prefix
+		if above.at > 0 {
+			prefix = above.text[:above.at] + prefix
+		}
+		weighByPlace(list, goPlaceOf(prefix))
 	}
 	sort.Slice(list, func(i, j int) bool {
 		if list[i].score != list[j].score {

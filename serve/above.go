@@ -1,0 +1,171 @@
+package serve
+
+import (
+	"context"
+	"hash/fnv"
+	"strings"
+	"sync"
+
+	"github.com/codectx/codectx"
+	"github.com/codectx/codectx/chunkers/imports"
+)
+
+// Editors send only the last lines before the cursor (tabby-agent: 20). What the file uses
+// above them still tells which names are already in use, and in Go where the cursor is; the
+// indexed copy of the file holds those lines, as of its last sync.
+
+// minAnchor is the least text the first lines of the prefix must hold to be looked for in the
+// indexed copy: a shorter one (a brace, a blank line) matches too many places.
+const minAnchor = 24
+
+// fileAbove is the indexed copy of the cursor's file, and where in it the request's prefix
+// begins (0: unknown, or the top of the file).
+type fileAbove struct {
+	*fileInfo
+	at int
+}
+
+// uses reports the names the file uses above the prefix.
+func (f fileAbove) uses(yield func(string) bool) {
+	if f.fileInfo == nil {
+		return
+	}
+	for name, off := range f.firstUse {
+		if int(off) < f.at && !yield(name) {
+			return
+		}
+	}
+}
+
+// above returns the indexed copy of the cursor's file and where the request's prefix begins in
+// it; at is 0 when the prefix begins at the top of the file, the index does not hold the file,
+// or the prefix's first lines are not in it (the file changed since it was indexed).
+func (r *Retriever) above(ctx context.Context, req ContextRequest, lang string, sources []string) fileAbove {
+	if req.Filepath == "" {
+		return fileAbove{}
+	}
+	anchor := ""
+	for n := 3; n <= 8; n++ {
+		if anchor = firstLines(req.Prefix, n); len(strings.TrimSpace(anchor)) >= minAnchor || anchor == req.Prefix {
+			break
+		}
+	}
+	if len(strings.TrimSpace(anchor)) < minAnchor || !strings.HasSuffix(anchor, "\n") {
+		return fileAbove{} // too little to place, or the whole prefix is one unfinished line
+	}
+	if len(sources) == 0 {
+		sources = r.Sources()
+	}
+	for _, s := range sources {
+		info, err := r.fileInfo(ctx, s, req.Filepath, lang)
+		if err != nil || info == nil {
+			continue
+		}
+		if i := strings.Index(info.text, anchor); i > 0 && info.text[i-1] == '\n' {
+			return fileAbove{info, i}
+		}
+		return fileAbove{}
+	}
+	return fileAbove{}
+}
+
+// fileInfo is what the retriever keeps of an indexed file.
+type fileInfo struct {
+	text string // its lines where they were (lines no chunk holds are blank)
+	// firstUse is, by name, the offset in text of its first use: comments (Go) and import
+	// lines are not uses.
+	firstUse map[string]int32
+}
+
+// fileInfo returns what the retriever keeps of an indexed file, nil when the index does not
+// hold it. It is cached by the ids of the file's chunks.
+func (r *Retriever) fileInfo(ctx context.Context, source, p, lang string) (*fileInfo, error) {
+	chunks, err := r.Index.File(ctx, source, p)
+	if err != nil || len(chunks) == 0 {
+		return nil, err
+	}
+	h := fnv.New64a()
+	h.Write([]byte(source))
+	h.Write([]byte{0})
+	h.Write([]byte(p))
+	for _, c := range chunks {
+		h.Write([]byte{0})
+		h.Write([]byte(c.ID))
+	}
+	key := h.Sum64()
+	if v, ok := r.texts.get(key); ok {
+		return v, nil
+	}
+	var text strings.Builder
+	line := 1
+	for _, c := range chunks {
+		for ; line < c.StartLine; line++ {
+			text.WriteByte('\n')
+		}
+		if line > c.StartLine {
+			continue // overlapping chunks: the first one's lines stand
+		}
+		text.WriteString(c.Body)
+		text.WriteByte('\n')
+		line = c.EndLine + 1
+	}
+	info := &fileInfo{text: text.String(), firstUse: map[string]int32{}}
+	src := info.text
+	if codectx.LanguageFamily(lang) == "go" {
+		src = string(withoutGoComments(src))
+	}
+	var skip map[int]bool
+	if imports.Supports(lang) {
+		skip = imports.Lines(imports.Parse(lang, info.text))
+	}
+	off := 0
+	for n := 1; off < len(src); n++ {
+		end := len(src)
+		if i := strings.IndexByte(src[off:], '\n'); i >= 0 {
+			end = off + i + 1
+		}
+		if !skip[n] {
+			base := off
+			line := src[off:end]
+			eachIdentAt(line, func(at int, id string) {
+				if _, ok := info.firstUse[id]; !ok {
+					info.firstUse[id] = int32(base + at)
+				}
+			})
+		}
+		off = end
+	}
+	r.texts.put(key, info)
+	return info, nil
+}
+
+// textCache keeps what the retriever read of recent files: an editor asks about a few files
+// many times. It holds at most textCacheSize files and about textCacheBytes.
+type textCache struct {
+	mu    sync.Mutex
+	m     map[uint64]*fileInfo
+	bytes int
+}
+
+const (
+	textCacheSize  = 1024
+	textCacheBytes = 64 << 20
+)
+
+func (c *textCache) get(key uint64) (*fileInfo, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[key]
+	return v, ok
+}
+
+func (c *textCache) put(key uint64, v *fileInfo) {
+	size := len(v.text) + 48*len(v.firstUse) // the map's entries, roughly
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= textCacheSize || c.bytes+size > textCacheBytes {
+		c.m, c.bytes = make(map[uint64]*fileInfo), 0 // dropping all is cheaper than tracking use
+	}
+	c.m[key] = v
+	c.bytes += size
+}
