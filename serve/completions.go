@@ -214,18 +214,13 @@ func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) error
 		}
 	}
 	writeJSON(w, http.StatusOK, resp)
-	if s.cfg.Usage != nil {
-		// The answer is on its way before the record is written.
-		if f, ok := w.(http.Flusher); ok {
-			f.Flush()
-		}
+	if s.usage != nil {
+		// Written in the background: the answer and the connection's next request go on.
 		rec := codectx.CompletionRecord{ID: resp.ID, At: time.Now().UTC(), Language: lang, User: userFrom(r.Context()), Snippets: len(used)}
 		if rec.Language == "" {
 			rec.Language = "unknown"
 		}
-		if err := s.cfg.Usage.RecordCompletion(context.WithoutCancel(r.Context()), rec); err != nil {
-			s.log.Warn("recording a completion", "id", rec.ID, "err", err)
-		}
+		s.usage.record(rec)
 	}
 	return nil
 }

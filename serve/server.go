@@ -79,6 +79,8 @@ type Server struct {
 	// running more at once only shares the CPUs between them and lets the scheduler pick
 	// favourites; admitted in turn, they finish in the order they came.
 	retrievals chan struct{}
+	// usage writes completion records in the background (nil without Config.Usage).
+	usage *usageRecorder
 }
 
 // New builds a server; use it as an http.Handler.
@@ -97,6 +99,9 @@ func New(cfg Config) *Server {
 		cfg.Auth = AuthOff
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), retrievals: make(chan struct{}, cmp.Or(max(cfg.Retrievals, 0), runtime.GOMAXPROCS(0)))}
+	if cfg.Usage != nil {
+		s.usage = newUsageRecorder(cfg.Usage, cfg.Log)
+	}
 	if cfg.Tokens != nil {
 		s.tokens = &tokenCache{tokens: cfg.Tokens, byHash: map[string]tokenEntry{}}
 	}
@@ -295,4 +300,19 @@ func (s *Server) contextAnswer(ctx context.Context, body []byte, start time.Time
 		return nil, err
 	}
 	return append(out, '\n'), nil
+}
+
+// FlushUsage waits until the completion records of the requests answered so far are stored.
+func (s *Server) FlushUsage() {
+	if s.usage != nil {
+		s.usage.flush()
+	}
+}
+
+// Close stores the completion records still queued. Call it once the HTTP server has stopped
+// taking requests, before closing the store.
+func (s *Server) Close() {
+	if s.usage != nil {
+		s.usage.close()
+	}
 }

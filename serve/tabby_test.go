@@ -28,6 +28,7 @@ type tabby struct {
 	model *standin.Server
 	store *embedded.Store
 	reg   *prometheus.Registry
+	api   *serve.Server
 }
 
 func newTabby(t *testing.T, kind backends.Kind, opts standin.Options, edit func(*serve.Config)) *tabby {
@@ -59,9 +60,10 @@ func newTabby(t *testing.T, kind backends.Kind, opts standin.Options, edit func(
 	if edit != nil {
 		edit(&cfg)
 	}
-	srv := httptest.NewServer(serve.New(cfg))
-	t.Cleanup(srv.Close)
-	return &tabby{url: srv.URL, model: m, store: st, reg: reg}
+	api := serve.New(cfg)
+	srv := httptest.NewServer(api)
+	t.Cleanup(func() { srv.Close(); api.Close() })
+	return &tabby{url: srv.URL, model: m, store: st, reg: reg, api: api}
 }
 
 func reply(chunks ...string) func(standin.Request) []string {
@@ -410,6 +412,7 @@ func TestEventsAreStored(t *testing.T) {
 	if code, _, body := do(t, "POST", tb.url+"/v1/events", "", `{"type":"typed","completion_id":"x"}`); code != 400 || !strings.Contains(string(body), "typed") {
 		t.Fatalf("unknown event type: %d %s", code, body)
 	}
+	tb.api.FlushUsage() // completions are recorded in the background
 	rows, err := tb.store.Acceptance(context.Background(), time.Now().Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)

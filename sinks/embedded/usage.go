@@ -133,6 +133,41 @@ func (s *Store) RecordCompletion(ctx context.Context, c codectx.CompletionRecord
 	}, nil)
 }
 
+// RecordCompletions records several completions as RecordCompletion does, in one transaction
+// when it can; a record that fails does not keep the others from being stored. It returns the
+// failures, joined.
+func (s *Store) RecordCompletions(ctx context.Context, cs []codectx.CompletionRecord) error {
+	reqs := make([]*writeReq, 0, len(cs))
+	var errs []error
+	for _, c := range cs {
+		if c.ID == "" {
+			errs = append(errs, codectx.Permanent(errors.New("recording completion: empty id")))
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, fmt.Errorf("recording completion %s: %w", c.ID, err))
+			continue
+		}
+		lang := c.Language
+		if lang == "" {
+			lang = unknownLanguage
+		}
+		at, d, id, user, n := c.At.UnixMilli(), day(c.At), c.ID, c.User, c.Snippets
+		reqs = append(reqs, &writeReq{what: "recording completion " + id, fn: func(wtx) error {
+			return run(s.stmts.putCompletion, id, at, d, lang, user, n)
+		}})
+	}
+	if len(reqs) > 0 {
+		s.commitQueued(reqs...)
+	}
+	for _, r := range reqs {
+		if r.err != nil {
+			errs = append(errs, r.err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // RecordEvent stores an event about a completion, known or not.
 func (s *Store) RecordEvent(ctx context.Context, e codectx.CompletionEvent) error {
 	switch e.Type {

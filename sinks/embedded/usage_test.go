@@ -160,3 +160,33 @@ func TestUsageWritersOnOneCatalog(t *testing.T) {
 		t.Fatalf("%d completions counted, want 200", n)
 	}
 }
+
+// RecordCompletions stores a batch in one go; a bad record fails alone.
+func TestRecordCompletionsBatch(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now().UTC()
+	err = st.RecordCompletions(ctx, []codectx.CompletionRecord{
+		{ID: "cmpl-a", At: now, Language: "go"},
+		{ID: "", At: now, Language: "go"},
+		{ID: "cmpl-b", At: now},
+	})
+	if err == nil || !errors.Is(err, codectx.ErrPermanent) {
+		t.Fatalf("RecordCompletions with an empty id: err = %v, want a permanent error", err)
+	}
+	rows, err := st.Acceptance(ctx, now.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, r := range rows {
+		got[r.Language] += r.Completions
+	}
+	if got["go"] != 1 || got[unknownLanguage] != 1 {
+		t.Fatalf("completions by language = %v, want go 1 and %s 1", got, unknownLanguage)
+	}
+}
