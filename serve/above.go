@@ -30,7 +30,7 @@ func (f fileAbove) uses(yield func(string) bool) {
 	if f.fileInfo == nil {
 		return
 	}
-	for name, off := range f.firstUse {
+	for name, off := range f.firstUses() {
 		if int(off) < f.at && !yield(name) {
 			return
 		}
@@ -40,7 +40,7 @@ func (f fileAbove) uses(yield func(string) bool) {
 // above returns the indexed copy of the cursor's file and where the request's prefix begins in
 // it; at is 0 when the prefix begins at the top of the file, the index does not hold the file,
 // or the prefix's first lines are not in it (the file changed since it was indexed).
-func (r *Retriever) above(ctx context.Context, req ContextRequest, lang string, sources []string) fileAbove {
+func (r *Retriever) above(ctx context.Context, req ContextRequest, sources []string) fileAbove {
 	if req.Filepath == "" {
 		return fileAbove{}
 	}
@@ -57,7 +57,7 @@ func (r *Retriever) above(ctx context.Context, req ContextRequest, lang string, 
 		sources = r.Sources()
 	}
 	for _, s := range sources {
-		info, err := r.fileInfo(ctx, s, req.Filepath, lang)
+		info, err := r.fileInfo(ctx, s, req.Filepath)
 		if err != nil || info == nil {
 			continue
 		}
@@ -69,17 +69,49 @@ func (r *Retriever) above(ctx context.Context, req ContextRequest, lang string, 
 	return fileAbove{}
 }
 
-// fileInfo is what the retriever keeps of an indexed file.
+// fileInfo is what the retriever keeps of an indexed file, read once per version of it.
 type fileInfo struct {
-	text string // its lines where they were (lines no chunk holds are blank)
-	// firstUse is, by name, the offset in text of its first use: comments (Go) and import
-	// lines are not uses.
-	firstUse map[string]int32
+	text    string // its lines where they were (lines no chunk holds are blank)
+	lang    string
+	imports []imports.Import // its imports, for the languages whose imports are read
+
+	usesOnce sync.Once
+	firstUse map[string]int32 // see firstUses
+}
+
+// firstUses returns, by name, the offset in text of its first use: comments (Go) and import
+// lines are not uses. It is worked out on first call.
+func (f *fileInfo) firstUses() map[string]int32 {
+	f.usesOnce.Do(func() {
+		f.firstUse = map[string]int32{}
+		src := f.text
+		if codectx.LanguageFamily(f.lang) == "go" {
+			src = string(withoutGoComments(src))
+		}
+		skip := imports.Lines(f.imports)
+		off := 0
+		for n := 1; off < len(src); n++ {
+			end := len(src)
+			if i := strings.IndexByte(src[off:], '\n'); i >= 0 {
+				end = off + i + 1
+			}
+			if !skip[n] {
+				base := off
+				eachIdentAt(src[off:end], func(at int, id string) {
+					if _, ok := f.firstUse[id]; !ok {
+						f.firstUse[id] = int32(base + at)
+					}
+				})
+			}
+			off = end
+		}
+	})
+	return f.firstUse
 }
 
 // fileInfo returns what the retriever keeps of an indexed file, nil when the index does not
 // hold it. It is cached by the ids of the file's chunks.
-func (r *Retriever) fileInfo(ctx context.Context, source, p, lang string) (*fileInfo, error) {
+func (r *Retriever) fileInfo(ctx context.Context, source, p string) (*fileInfo, error) {
 	chunks, err := r.Index.File(ctx, source, p)
 	if err != nil || len(chunks) == 0 {
 		return nil, err
@@ -93,7 +125,7 @@ func (r *Retriever) fileInfo(ctx context.Context, source, p, lang string) (*file
 		h.Write([]byte(c.ID))
 	}
 	key := h.Sum64()
-	if v, ok := r.texts.get(key); ok {
+	if v, ok := r.files.get(key); ok {
 		return v, nil
 	}
 	var text strings.Builder
@@ -109,61 +141,39 @@ func (r *Retriever) fileInfo(ctx context.Context, source, p, lang string) (*file
 		text.WriteByte('\n')
 		line = c.EndLine + 1
 	}
-	info := &fileInfo{text: text.String(), firstUse: map[string]int32{}}
-	src := info.text
-	if codectx.LanguageFamily(lang) == "go" {
-		src = string(withoutGoComments(src))
+	info := &fileInfo{text: text.String(), lang: chunks[0].Language}
+	if imports.Supports(info.lang) {
+		info.imports = imports.Parse(info.lang, info.text)
 	}
-	var skip map[int]bool
-	if imports.Supports(lang) {
-		skip = imports.Lines(imports.Parse(lang, info.text))
-	}
-	off := 0
-	for n := 1; off < len(src); n++ {
-		end := len(src)
-		if i := strings.IndexByte(src[off:], '\n'); i >= 0 {
-			end = off + i + 1
-		}
-		if !skip[n] {
-			base := off
-			line := src[off:end]
-			eachIdentAt(line, func(at int, id string) {
-				if _, ok := info.firstUse[id]; !ok {
-					info.firstUse[id] = int32(base + at)
-				}
-			})
-		}
-		off = end
-	}
-	r.texts.put(key, info)
+	r.files.put(key, info)
 	return info, nil
 }
 
-// textCache keeps what the retriever read of recent files: an editor asks about a few files
-// many times. It holds at most textCacheSize files and about textCacheBytes.
-type textCache struct {
+// fileCache keeps what the retriever read of recent files: an editor asks about a few files
+// many times. It holds at most fileCacheSize files and about fileCacheBytes.
+type fileCache struct {
 	mu    sync.Mutex
 	m     map[uint64]*fileInfo
 	bytes int
 }
 
 const (
-	textCacheSize  = 1024
-	textCacheBytes = 64 << 20
+	fileCacheSize  = 1024
+	fileCacheBytes = 64 << 20
 )
 
-func (c *textCache) get(key uint64) (*fileInfo, bool) {
+func (c *fileCache) get(key uint64) (*fileInfo, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v, ok := c.m[key]
 	return v, ok
 }
 
-func (c *textCache) put(key uint64, v *fileInfo) {
-	size := len(v.text) + 48*len(v.firstUse) // the map's entries, roughly
+func (c *fileCache) put(key uint64, v *fileInfo) {
+	size := 2 * len(v.text) // the text, and roughly what its names take once read
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= textCacheSize || c.bytes+size > textCacheBytes {
+	if c.m == nil || len(c.m) >= fileCacheSize || c.bytes+size > fileCacheBytes {
 		c.m, c.bytes = make(map[uint64]*fileInfo), 0 // dropping all is cheaper than tracking use
 	}
 	c.m[key] = v

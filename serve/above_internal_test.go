@@ -42,7 +42,7 @@ func TestAboveTheWindow(t *testing.T) {
 	}
 	r := &Retriever{Index: st, Sources: func() []string { return []string{"s"} }}
 	window := strings.Join(lines[9:], "\n") // from "func second() {" to the cursor
-	got := r.above(ctx, ContextRequest{Filepath: "pkg/a.go", Prefix: window}, "go", nil)
+	got := r.above(ctx, ContextRequest{Filepath: "pkg/a.go", Prefix: window}, nil)
 	if want := strings.Index(body, "func second"); got.at != want {
 		t.Fatalf("the window begins at %d, want %d", got.at, want)
 	}
@@ -66,7 +66,7 @@ func TestAboveTheWindow(t *testing.T) {
 		{Filepath: "pkg/a.go", Prefix: "func changed() {\n\tsomething := else()\n\treturn\n"},
 		{Prefix: window},
 	} {
-		if got := r.above(ctx, req, "go", nil); got.at != 0 {
+		if got := r.above(ctx, req, nil); got.at != 0 {
 			t.Errorf("above(%.20q) begins at %d, want 0", req.Prefix, got.at)
 		}
 	}

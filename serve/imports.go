@@ -2,11 +2,9 @@ package serve
 
 import (
 	"context"
-	"hash/fnv"
 	"path"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/codectx/codectx"
 	"github.com/codectx/codectx/chunkers/imports"
@@ -31,63 +29,13 @@ const (
 	reexportDepth = 3
 )
 
-// importCache keeps the parsed imports of files by content, so that the completions typed in
-// one file parse its imports once.
-type importCache struct {
-	mu sync.Mutex
-	m  map[uint64][]imports.Import
-}
-
-const importCacheSize = 4096
-
-func (c *importCache) get(key uint64) ([]imports.Import, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, ok := c.m[key]
-	return v, ok
-}
-
-func (c *importCache) put(key uint64, v []imports.Import) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= importCacheSize {
-		c.m = make(map[uint64][]imports.Import) // dropping all is cheaper than tracking use
-	}
-	c.m[key] = v
-}
-
 // fileImports returns the imports of an indexed file (none when the index does not hold it).
 func (r *Retriever) fileImports(ctx context.Context, source, p string) ([]imports.Import, error) {
-	chunks, err := r.Index.File(ctx, source, p)
-	if err != nil || len(chunks) == 0 {
+	info, err := r.fileInfo(ctx, source, p)
+	if err != nil || info == nil {
 		return nil, err
 	}
-	h := fnv.New64a()
-	h.Write([]byte(source))
-	h.Write([]byte{0})
-	h.Write([]byte(p))
-	for _, c := range chunks {
-		h.Write([]byte{0})
-		h.Write([]byte(c.ID))
-	}
-	key := h.Sum64()
-	if v, ok := r.imports.get(key); ok {
-		return v, nil
-	}
-	var text strings.Builder
-	line := 1
-	for _, c := range chunks {
-		// Keep line numbers: chunks may leave lines between them out.
-		for ; line < c.StartLine; line++ {
-			text.WriteByte('\n')
-		}
-		text.WriteString(c.Body)
-		text.WriteByte('\n')
-		line = c.EndLine + 1
-	}
-	v := imports.Parse(chunks[0].Language, text.String())
-	r.imports.put(key, v)
-	return v, nil
+	return info.imports, nil
 }
 
 // importTarget is a file the cursor's file imports from, with what it imports.

@@ -85,8 +85,7 @@ type Retriever struct {
 	Identifiers func(text []byte) []string
 	Log         *slog.Logger
 
-	imports importCache // parsed imports of files, by content
-	texts   textCache   // texts of indexed files, by content
+	files fileCache // what was read of indexed files (text, imports, names used), by content
 }
 
 // Tuning of the signals. Definitions of names used at the cursor are what the next line needs
@@ -181,7 +180,7 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 	code := withoutLines(req.Prefix, imports.Lines(prefixImports))
 	// Above a prefix that is only the last lines (an editor's window), the indexed copy of the
 	// file holds the rest of what the file uses.
-	above := r.above(ctx, req, lang, filter.Sources)
+	above := r.above(ctx, req, filter.Sources)
 	near := prefixTail
 	if codectx.LanguageFamily(lang) == "js" {
 		near = lastLines(code, prefixLinesForQuery)
