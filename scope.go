@@ -76,13 +76,27 @@ func ScopeScore(f ScopeFeatures) float64 {
 // own, richer tokenizer.
 func Words(s string) []string {
 	var out []string
+	var seen map[string]bool // once out is long, a scan of it costs more than a map
 	add := func(w string) {
 		if len(w) < 2 || isDigitByte(w[0]) {
 			return
 		}
 		w = strings.ToLower(w)
+		if seen != nil {
+			if !seen[w] {
+				seen[w] = true
+				out = append(out, w)
+			}
+			return
+		}
 		if !slices.Contains(out, w) {
 			out = append(out, w)
+			if len(out) == 16 {
+				seen = make(map[string]bool, 64)
+				for _, o := range out {
+					seen[o] = true
+				}
+			}
 		}
 	}
 	for i := 0; i < len(s); {

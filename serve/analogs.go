@@ -39,13 +39,15 @@ const (
 
 // analogScratch is what one analogs call works in, kept between calls.
 type analogScratch struct {
-	// weights is keyed by substrings of the hits' bodies: nothing is copied. Both are cleared
-	// after each call, so that they hold no body.
-	weights map[string]weight
+	// at finds a name's entry in weights; the names are substrings of the hits' bodies:
+	// nothing is copied. All are cleared after each call, so that they hold no body.
+	at      map[string]int32
+	weights []weight
 	list    []named
 }
 
 type weight struct {
+	name   string
 	w      float64
 	hit    int   // the last hit that counted it, so that a hit counts a name once; or excluded
 	anchor uint8 // anchorBefore, anchorAfter: the name is on the cursor's previous or next line
@@ -64,7 +66,7 @@ type named struct {
 	w    float64
 }
 
-var analogPool = sync.Pool{New: func() any { return &analogScratch{weights: make(map[string]weight, 512)} }}
+var analogPool = sync.Pool{New: func() any { return &analogScratch{at: make(map[string]int32, 512)} }}
 
 // analogs adds the definitions of the cursor's folder that the lexical hits use, as headers.
 // used holds the names the code before the cursor uses, skip those the definitions signal
@@ -98,12 +100,13 @@ func (r *Retriever) analogs(ctx context.Context, req ContextRequest, fam string,
 
 	sc := analogPool.Get().(*analogScratch)
 	defer func() {
+		clear(sc.at)
 		clear(sc.weights)
 		clear(sc.list)
-		sc.list = sc.list[:0]
+		sc.weights, sc.list = sc.weights[:0], sc.list[:0]
 		analogPool.Put(sc)
 	}()
-	weights := sc.weights
+	at, weights := sc.at, sc.weights
 	read := 0
 	for i, h := range hits {
 		if !inDir(h) {
@@ -132,10 +135,11 @@ func (r *Retriever) analogs(ctx context.Context, req ContextRequest, fam string,
 			ids, inPrev, inNext := 0, 0, 0
 			eachIdent(line, func(id string) {
 				ids++
-				w, ok := weights[id]
+				k, ok := at[id]
 				if !ok {
 					// A name met for the first time: whether it is an anchor or excluded is
 					// worked out once.
+					w := weight{name: id}
 					if slices.Contains(before[:nb], id) {
 						w.anchor |= anchorBefore
 					}
@@ -147,11 +151,13 @@ func (r *Retriever) analogs(ctx context.Context, req ContextRequest, fam string,
 					} else {
 						w.w, w.hit = s, i
 					}
-					weights[id] = w
-				} else if w.hit != i && w.hit != excluded {
+					k = int32(len(weights))
+					at[id] = k
+					weights = append(weights, w)
+				} else if w := &weights[k]; w.hit != i && w.hit != excluded {
 					w.w, w.hit = w.w+s, i
-					weights[id] = w
 				}
+				w := &weights[k]
 				if w.anchor&anchorBefore != 0 {
 					inPrev++
 				}
@@ -181,20 +187,20 @@ func (r *Retriever) analogs(ctx context.Context, req ContextRequest, fam string,
 				continue
 			}
 			eachIdent(al.line, func(id string) {
-				if w, ok := weights[id]; ok && w.hit != excluded {
-					w.w += weightAligned * s * al.sim
-					weights[id] = w
+				if k, ok := at[id]; ok && weights[k].hit != excluded {
+					weights[k].w += weightAligned * s * al.sim
 				}
 			})
 		}
 	}
+	sc.weights = weights
 	if len(weights) == 0 {
 		return nil
 	}
 	list := sc.list
-	for n, w := range weights {
+	for _, w := range weights {
 		if w.hit != excluded {
-			list = append(list, named{n, w.w})
+			list = append(list, named{w.name, w.w})
 		}
 	}
 	sc.list = list

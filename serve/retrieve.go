@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/codectx/codectx"
 	"github.com/codectx/codectx/chunkers/imports"
@@ -136,15 +137,12 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 	prefixTail := lastLines(req.Prefix, prefixLinesForQuery)
 	suffixHead := firstLines(req.Suffix, suffixLinesForQuery)
 
-	type spanKey struct {
-		source, path string
-		start, end   int
-	}
-	// Candidates by value in one slice, found by span; their first signals share one slab.
-	const expect = 128 // candidates of a typical request
-	cands := make(map[spanKey]int, expect)
-	all := make([]candidate, 0, expect)
-	slab := make([]string, 0, expect)
+	// Candidates by value in one slice, found by span; their first signals share one slab. The
+	// slice and the map are kept between requests (what is returned copies out of them).
+	sc := candidatePool.Get().(*candidateScratch)
+	defer sc.release()
+	cands, all := sc.bySpan, sc.all[:0]
+	slab := make([]string, 0, expectCandidates)
 	add := func(c codectx.Chunk, start, end int, body string, score float64, signal, kind string) {
 		key := spanKey{c.Source, c.Path, start, end}
 		if i, ok := cands[key]; ok {
@@ -157,7 +155,7 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 			return
 		}
 		if len(slab) == cap(slab) {
-			slab = make([]string, 0, expect)
+			slab = make([]string, 0, expectCandidates)
 		}
 		slab = append(slab, signal)
 		cands[key] = len(all)
@@ -268,7 +266,38 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 		}
 		return list[i].startLine < list[j].startLine
 	})
+	sc.all = all
 	return pack(list, req.MaxSnippets, req.MaxChars), nil
+}
+
+// expectCandidates is how many candidates a typical request gathers.
+const expectCandidates = 128
+
+type spanKey struct {
+	source, path string
+	start, end   int
+}
+
+// candidateScratch is the candidates of one request, kept for the next one.
+type candidateScratch struct {
+	bySpan map[spanKey]int
+	all    []candidate
+}
+
+var candidatePool = sync.Pool{New: func() any {
+	return &candidateScratch{bySpan: make(map[spanKey]int, expectCandidates), all: make([]candidate, 0, expectCandidates)}
+}}
+
+// release clears the scratch (it must not keep chunks alive) and returns it to the pool. One
+// that grew far past a typical request is left to the collector.
+func (sc *candidateScratch) release() {
+	if cap(sc.all) > 16*expectCandidates {
+		return
+	}
+	clear(sc.bySpan)
+	clear(sc.all[:cap(sc.all)])
+	sc.all = sc.all[:0]
+	candidatePool.Put(sc)
 }
 
 func (r *Retriever) safely(name string, f func() error) {
@@ -559,19 +588,27 @@ func lineOffset(s string, n int) int {
 // and keeps what fits in maxChars. A candidate too large for what is left is cut to its first
 // lines when at least a few of them fit.
 func pack(list []*candidate, maxSnippets, maxChars int) []Snippet {
-	out := []Snippet{}
+	out := make([]Snippet, 0, min(maxSnippets, len(list)))
 	left := maxChars
 	type span struct{ start, end int }
-	kept := map[string][]span{} // by source and path
+	type keptSpan struct {
+		source, path string
+		span
+	}
+	var kept []keptSpan // few: at most a snippet each
+	var scratch [4]span
 	for _, c := range list {
 		if len(out) >= maxSnippets || left <= 0 {
 			break
 		}
-		key := c.chunk.Source + "\x00" + c.chunk.Path
 		// A span that overlaps what is already taken from its file keeps only its new lines:
 		// a definition taken first must not cost the rest of the chunk around it.
-		pieces := []span{{c.startLine, c.endLine}}
-		for _, k := range kept[key] {
+		pieces := append(scratch[:0], span{c.startLine, c.endLine})
+		for _, ks := range kept {
+			if ks.path != c.chunk.Path || ks.source != c.chunk.Source {
+				continue
+			}
+			k := ks.span
 			var next []span
 			for _, p := range pieces {
 				if p.end < k.start || k.end < p.start {
@@ -606,7 +643,7 @@ func pack(list []*candidate, maxSnippets, maxChars int) []Snippet {
 				}
 			}
 			left -= len(body)
-			kept[key] = append(kept[key], span{p.start, end})
+			kept = append(kept, keptSpan{c.chunk.Source, c.chunk.Path, span{p.start, end}})
 			out = append(out, Snippet{
 				Source: c.chunk.Source, Filepath: c.chunk.Path, StartLine: p.start, EndLine: end,
 				Language: c.chunk.Language, Body: body, Score: math.Round(c.score*1e4) / 1e4, Signals: c.signals,
@@ -733,7 +770,7 @@ func siblings(c codectx.Chunk, s codectx.Symbol, n int) []sibling {
 		}
 		near = append(near, o)
 	}
-	sort.SliceStable(near, func(i, j int) bool { return dist(near[i]) < dist(near[j]) })
+	slices.SortStableFunc(near, func(a, b codectx.Symbol) int { return dist(a) - dist(b) })
 	var out []sibling
 	for _, o := range near {
 		if len(out) == n {

@@ -592,6 +592,23 @@ func BenchmarkRetrieve(b *testing.B) {
 		took[i] = time.Since(t0)
 	}
 	b.StopTimer()
+	// CODECTX_BENCH_DUMP=FILE writes the answers to the sample requests, one JSON line each, to
+	// check that a change meant only to be faster answers the same.
+	if dump := os.Getenv("CODECTX_BENCH_DUMP"); dump != "" {
+		var out bytes.Buffer
+		for _, req := range reqs {
+			snippets, err := r.Retrieve(ctx, req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			line, _ := json.Marshal(snippets)
+			out.Write(line)
+			out.WriteByte('\n')
+		}
+		if err := os.WriteFile(dump, out.Bytes(), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
 	// The spread of one request's cost: under load, a slow request holds a CPU that the
 	// requests queued behind it wait for.
 	slices.Sort(took)

@@ -7,6 +7,7 @@ package lexical
 
 import (
 	"bytes"
+	"slices"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -287,7 +288,14 @@ func Query(text []byte) []codectx.QueryTerm {
 // is meant for looking up the definitions of the symbols before a cursor. The strings share
 // one copy of text, which they keep alive.
 func Identifiers(text []byte) []string {
-	var spans [][2]int
+	sp := spanPool.Get().(*[][2]int)
+	defer func() {
+		if cap(*sp) <= 1<<14 {
+			spanPool.Put(sp)
+		}
+	}()
+	spans := (*sp)[:0]
+	defer func() { *sp = spans[:0] }()
 	for i := 0; i < len(text); {
 		cl := asciiClass[text[i]]
 		if cl == cSep {
@@ -312,21 +320,37 @@ func Identifiers(text []byte) []string {
 	// The identifiers share one copy of the text.
 	all := string(text[spans[0][0]:spans[len(spans)-1][1]])
 	base := spans[0][0]
-	seen := make(map[string]struct{}, len(spans))
+	// A few identifiers are checked against those kept so far; many, with a map.
+	var seen map[string]struct{}
+	if len(spans) > smallIdentifiers {
+		seen = make(map[string]struct{}, len(spans))
+	}
 	var out []string
 	for k := len(spans) - 1; k >= 0; k-- {
 		id := all[spans[k][0]-base : spans[k][1]-base]
-		if _, ok := seen[id]; ok {
+		if seen != nil {
+			if _, ok := seen[id]; ok {
+				continue
+			}
+		} else if slices.Contains(out, id) {
 			continue
 		}
 		if _, ok := keywords[id]; ok {
 			continue
 		}
-		seen[id] = struct{}{}
+		if seen != nil {
+			seen[id] = struct{}{}
+		}
 		out = append(out, id)
 	}
 	return out
 }
+
+// smallIdentifiers is the most identifiers Identifiers deduplicates without a map.
+const smallIdentifiers = 24
+
+// spanPool keeps Identifiers' span lists between calls.
+var spanPool = sync.Pool{New: func() any { s := make([][2]int, 0, 256); return &s }}
 
 // counter counts tokens in an open-addressing table over an arena of token bytes, so that
 // counting allocates nothing and the result's strings share one allocation.

@@ -56,7 +56,7 @@ const (
 )
 
 // nameKey interns a whole name or identifier beside the words, in the same id space.
-func nameKey(name string) string { return "\x00" + name }
+func nameKey(name string) string { return "\x00" + name } // lookup in scope builds the same key
 
 // wordID returns the id of a header word, creating it. The caller holds mu for writing.
 func (x *memIndex) wordID(w string) uint32 {
@@ -306,8 +306,11 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 		marks[id] = m | bit
 		return m&bit != 0
 	}
+	// The key is built in a buffer kept for the call: a lookup allocates nothing.
+	var key []byte
 	lookup := func(name string) (uint32, bool) {
-		id, ok := x.wordIDs[nameKey(name)]
+		key = append(append(key[:0], 0), name...)
+		id, ok := x.wordIDs[string(key)]
 		return id, ok
 	}
 	for _, name := range clues.Skip {

@@ -1,6 +1,7 @@
 package git
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/codectx/codectx"
 	"github.com/codectx/codectx/sources/filter"
@@ -154,4 +157,25 @@ func benchRead(b *testing.B, repo string, readers int) {
 	b.SetBytes(bytes.Load())
 	b.ReportMetric(float64(files.Load()), "files/op")
 	b.ReportMetric(float64(skipped.Load()), "skipped/op")
+}
+
+// BenchmarkBlobHash compares the check of a checkout file against its blob's name: go-git's
+// hasher (collision-detecting SHA-1) and blobHash (the standard library's SHA-1), on a file of
+// typical source size. Both give the same name (TestBlobHash).
+func BenchmarkBlobHash(b *testing.B) {
+	data := bytes.Repeat([]byte("func f() { return g(x) }\n"), 300) // 7.5 kB
+	b.Run("go-git", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			h := plumbing.NewHasher(plumbing.BlobObject, int64(len(data)))
+			h.Write(data)
+			h.Sum()
+		}
+	})
+	b.Run("blobHash", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			blobHash(data)
+		}
+	})
 }

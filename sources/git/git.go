@@ -16,6 +16,7 @@ import (
 	"cmp"
 	"compress/zlib"
 	"context"
+	"crypto/sha1"
 	"errors"
 	"fmt"
 	"io"
@@ -1012,12 +1013,25 @@ func (s *Source) workTreeBlob(workTree, p string, hash plumbing.Hash) (b []byte,
 	if _, err := io.ReadFull(f, b); err != nil {
 		return nil, false
 	}
-	hs := plumbing.NewHasher(plumbing.BlobObject, size)
-	hs.Write(b)
-	if hs.Sum() != hash {
+	if blobHash(b) != hash {
 		return nil, false
 	}
 	return b, true
+}
+
+// blobHash is git's object name of a blob with content b. It uses plain SHA-1, which the CPU
+// computes in hardware, where go-git's hasher uses collision-detecting SHA-1 in software
+// (BenchmarkBlobHash: 2.2× the time of this one). The check only tells whether a checkout
+// file still holds the blob the commit names, and a file crafted to collide fools nothing but
+// its author's own index.
+func blobHash(b []byte) plumbing.Hash {
+	h := sha1.New()
+	h.Write(strconv.AppendInt([]byte("blob "), int64(len(b)), 10))
+	h.Write([]byte{0})
+	h.Write(b)
+	var out plumbing.Hash
+	copy(out[:], h.Sum(nil))
+	return out
 }
 
 var zlibReaders sync.Pool

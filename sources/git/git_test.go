@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/go-git/go-git/v5/plumbing"
+
 	"github.com/codectx/codectx"
 	"github.com/codectx/codectx/sources/filter"
 	"github.com/codectx/codectx/sources/git/gittest"
@@ -655,4 +657,14 @@ func TestGCWhileOpen(t *testing.T) {
 	}
 	got = changes(t, s, "", c2, nil)
 	(&want{r: r, version: c2}).upsert("a.go").upsert("b.go").check(t, got)
+}
+
+// TestBlobHash checks blobHash against go-git's name for the same content, empty included.
+func TestBlobHash(t *testing.T) {
+	for _, content := range []string{"", "x", "package main\n\nfunc main() {}\n", strings.Repeat("ab\n", 10000)} {
+		want := plumbing.ComputeHash(plumbing.BlobObject, []byte(content))
+		if got := blobHash([]byte(content)); got != want {
+			t.Errorf("blobHash(%d bytes) = %s, want %s", len(content), got, want)
+		}
+	}
 }
