@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // ScopeClues is what a scope query knows about the cursor, to rank the definitions of the
@@ -77,6 +78,12 @@ func ScopeScore(f ScopeFeatures) float64 {
 func Words(s string) []string {
 	var out []string
 	var seen map[string]bool // once out is long, a scan of it costs more than a map
+	defer func() {
+		if seen != nil {
+			clear(seen)
+			wordSets.Put(seen)
+		}
+	}()
 	add := func(w string) {
 		if len(w) < 2 || isDigitByte(w[0]) {
 			return
@@ -92,7 +99,7 @@ func Words(s string) []string {
 		if !slices.Contains(out, w) {
 			out = append(out, w)
 			if len(out) == 16 {
-				seen = make(map[string]bool, 64)
+				seen = wordSets.Get().(map[string]bool)
 				for _, o := range out {
 					seen[o] = true
 				}
@@ -122,6 +129,9 @@ func Words(s string) []string {
 	}
 	return out
 }
+
+// wordSets keeps the sets Words uses between calls.
+var wordSets = sync.Pool{New: func() any { return make(map[string]bool, 256) }}
 
 func isIdentByte(b byte) bool { return b == '_' || isDigitByte(b) || isUpperByte(b) || isLowerByte(b) }
 func isDigitByte(b byte) bool { return b >= '0' && b <= '9' }

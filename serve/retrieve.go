@@ -763,16 +763,18 @@ func siblings(c codectx.Chunk, s codectx.Symbol, n int) []sibling {
 		}
 		return s.StartLine - o.StartLine
 	}
-	var near []codectx.Symbol
-	for _, o := range c.Symbols {
+	var buf [32]int32
+	near := buf[:0] // indexes into c.Symbols
+	for i, o := range c.Symbols {
 		if o.Name == s.Name || o.StartLine < c.StartLine || o.StartLine > c.EndLine || o.Kind == "heading" {
 			continue
 		}
-		near = append(near, o)
+		near = append(near, int32(i))
 	}
-	slices.SortStableFunc(near, func(a, b codectx.Symbol) int { return dist(a) - dist(b) })
+	slices.SortStableFunc(near, func(a, b int32) int { return dist(c.Symbols[a]) - dist(c.Symbols[b]) })
 	var out []sibling
-	for _, o := range near {
+	for _, i := range near {
+		o := c.Symbols[i]
 		if len(out) == n {
 			break
 		}
