@@ -232,9 +232,7 @@ func (s *Server) chatContext(ctx context.Context, msgs []ChatMessage) string {
 	}
 	rctx, cancel := context.WithTimeout(ctx, 10*s.cfg.Completion.RetrievalTimeout)
 	defer cancel()
-	select {
-	case s.retrievals <- struct{}{}:
-	case <-rctx.Done():
+	if s.admit(rctx) != nil {
 		return ""
 	}
 	snippets, err := s.cfg.Retriever.Retrieve(rctx, creq)

@@ -271,10 +271,8 @@ func (s *Server) retrieveForCompletion(ctx context.Context, seg *Segments, lang,
 				done <- result{err: fmt.Errorf("retrieval panicked: %v", p)}
 			}
 		}()
-		select {
-		case s.retrievals <- struct{}{}:
-		case <-ctx.Done():
-			done <- result{err: ctx.Err()}
+		if err := s.admit(ctx); err != nil {
+			done <- result{err: err}
 			return
 		}
 		snippets, err := s.cfg.Retriever.Retrieve(ctx, creq)

@@ -7,6 +7,7 @@ import "github.com/prometheus/client_golang/prometheus"
 type serverMetrics struct {
 	completions        *prometheus.CounterVec
 	retrievalSeconds   prometheus.Histogram
+	retrievalWait      prometheus.Histogram
 	retrievalFallbacks *prometheus.CounterVec
 	events             *prometheus.CounterVec
 	authFailures       prometheus.Counter
@@ -23,6 +24,11 @@ func newServerMetrics() serverMetrics {
 			Name:    "codectx_completion_retrieval_seconds",
 			Help:    "Time spent retrieving context for a completion, within its budget.",
 			Buckets: prometheus.ExponentialBuckets(0.0002, 2, 12),
+		}),
+		retrievalWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "codectx_retrieval_wait_seconds",
+			Help:    "Time a retrieval (context, completion or chat) waited for one of the slots that admit one retrieval per CPU at a time.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 12),
 		}),
 		retrievalFallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "codectx_completion_retrieval_fallbacks_total",
@@ -44,5 +50,5 @@ func newServerMetrics() serverMetrics {
 }
 
 func (m serverMetrics) register(r prometheus.Registerer) {
-	r.MustRegister(m.completions, m.retrievalSeconds, m.retrievalFallbacks, m.events, m.authFailures, m.rateLimited)
+	r.MustRegister(m.completions, m.retrievalSeconds, m.retrievalWait, m.retrievalFallbacks, m.events, m.authFailures, m.rateLimited)
 }
