@@ -42,12 +42,19 @@ type ScopeFeatures struct {
 	// NamesType: the header names one of ScopeClues.Types (other than the definition's own
 	// name).
 	NamesType bool
-	// Uses is how many indexed chunks mention the name: code uses its central types and
-	// functions everywhere.
-	Uses int
+	// Files is how many other files of the definition's source mention the name (at most
+	// PopularFiles are counted): code uses its central types and functions everywhere, and a
+	// name only its own file mentions is a helper of that file.
+	Files int
 	// UsedBefore: the name is in ScopeClues.Used.
 	UsedBefore bool
 }
+
+// PopularFiles is the number of other files mentioning a name from which it counts as fully
+// popular (ScopeFeatures.Files). Counting files rather than chunks, and only other files,
+// measured better: a helper mentioned in many chunks of its own file is not what the rest of
+// the code calls.
+const PopularFiles = 10
 
 // usedBefore scales the score of a name the code before the cursor already uses.
 const usedBefore = 0.5
@@ -63,8 +70,8 @@ func ScopeScore(f ScopeFeatures) float64 {
 	if f.NamesType {
 		s += clue
 	}
-	// Popularity counts less than a clue, and saturates at a few hundred uses.
-	s += 0.3 * min(1, math.Log1p(float64(f.Uses))/math.Log1p(300))
+	// Popularity counts less than a clue, and saturates at PopularFiles files.
+	s += 0.3 * min(1, math.Log1p(float64(f.Files))/math.Log1p(PopularFiles))
 	if f.UsedBefore {
 		s *= usedBefore
 	}

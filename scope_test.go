@@ -22,12 +22,12 @@ func TestWords(t *testing.T) {
 
 func TestScopeScore(t *testing.T) {
 	none := ScopeScore(ScopeFeatures{})
-	for _, f := range []ScopeFeatures{{InSuffix: true}, {NameShare: 0.5}, {HeaderShare: 0.3}, {NamesType: true}, {Uses: 10}} {
+	for _, f := range []ScopeFeatures{{InSuffix: true}, {NameShare: 0.5}, {HeaderShare: 0.3}, {NamesType: true}, {Files: 3}} {
 		if ScopeScore(f) <= none {
 			t.Errorf("%+v does not raise the score", f)
 		}
 	}
-	if ScopeScore(ScopeFeatures{Uses: 100000}) >= ScopeScore(ScopeFeatures{InSuffix: true}) {
+	if ScopeScore(ScopeFeatures{Files: 100000}) >= ScopeScore(ScopeFeatures{InSuffix: true}) {
 		t.Error("popularity must count less than a clue")
 	}
 }
@@ -44,7 +44,7 @@ func TestIsTestPath(t *testing.T) {
 }
 
 func TestScopeScoreUsedBefore(t *testing.T) {
-	f := ScopeFeatures{NameShare: 0.5, InSuffix: true, Uses: 10}
+	f := ScopeFeatures{NameShare: 0.5, InSuffix: true, Files: 3}
 	fresh := ScopeScore(f)
 	f.UsedBefore = true
 	if used := ScopeScore(f); !(used < fresh) {

@@ -23,8 +23,10 @@ const (
 	weightModule = 0.8
 	// maxImportTargets bounds the files one retrieval looks into.
 	maxImportTargets = 24
-	// moduleHeaders is how many members of one module imported whole are proposed.
-	moduleHeaders = 8
+	// moduleHeaders is how many members of one module imported whole are proposed. A module
+	// offers dozens; 16 rather than 8 put the member the next line uses within a 2,048-character
+	// prompt more often (Python 0.783 → 0.823) at the same rank.
+	moduleHeaders = 16
 	// reexportDepth bounds how far re-exports (export { a } from './x') are followed.
 	reexportDepth = 3
 )

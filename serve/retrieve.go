@@ -184,6 +184,7 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 		near = lastLines(code, prefixLinesForQuery)
 	}
 	var before, after, used []string
+	var encName string // the function the cursor is in
 	if r.Identifiers != nil {
 		before, after = r.Identifiers([]byte(near)), r.Identifiers([]byte(suffixHead))
 		used = before
@@ -201,6 +202,13 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 				used = append(used, name)
 			}
 		}
+		// The name of the function the cursor is in is declared, not used: a wrapper calls
+		// what it is named after.
+		if encName = enclosingFuncName(codectx.LanguageFamily(lang), code); encName != "" {
+			if i := slices.Index(used, encName); i >= 0 {
+				used = slices.Delete(slices.Clone(used), i, i+1)
+			}
+		}
 	}
 	usedSet := make(map[string]bool, len(used))
 	for _, u := range used {
@@ -214,12 +222,15 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 		looked, types, err = r.definitions(ctx, req, before, after, usedSet, defFilter, add)
 		return err
 	})
+	// The words of the enclosing function's name count as near the cursor: a function calls
+	// what it is named after (MarkPersistentFlagRequired calls MarkFlagRequired), however far
+	// up its header is.
 	clues := codectx.ScopeClues{
 		Used:   used,
 		Skip:   looked,
 		Types:  types,
 		Suffix: after,
-		Near:   codectx.Words(lastLines(prefixTail, 3) + "\n" + firstLines(suffixHead, 2)),
+		Near:   codectx.Words(lastLines(prefixTail, 3) + "\n" + firstLines(suffixHead, 2) + "\n" + encName),
 		Around: codectx.Words(prefixTail + "\n" + suffixHead),
 	}
 	r.safely("imports", func() error {

@@ -443,8 +443,16 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 				break
 			}
 		}
-		if def.term != noTerm {
-			ft.Uses = int(x.df[def.term])
+		if def.term != noTerm && def.doc != deadDef {
+			// Counting the files that mention the name reads postings: skip it for a
+			// definition that could not make the answer even at full popularity.
+			if len(best) == limit {
+				ft.Files = codectx.PopularFiles
+				if hi := codectx.ScopeScore(ft); hi < best[len(best)-1].score {
+					return hi
+				}
+			}
+			ft.Files = x.otherFiles(def)
 		}
 		return codectx.ScopeScore(ft)
 	}
@@ -513,4 +521,28 @@ visit:
 		hits[i] = codectx.Hit{Chunk: c, Score: b.score, Symbol: &src.Symbols[def.sym]}
 	}
 	return hits
+}
+
+// maxPopularScan bounds the postings otherFiles reads, for a name that other sources use a lot.
+const maxPopularScan = 2048
+
+// otherFiles counts the files of the definition's source, other than its own, whose chunks
+// mention its name, up to codectx.PopularFiles: past that the count no longer matters, so that
+// a common name costs as little as a rare one. A file's chunks are consecutive docs, so a file
+// is counted where the path changes.
+func (x *memIndex) otherFiles(def *scopeDef) int {
+	own := x.meta[def.doc]
+	n, last := 0, own.path
+	postings := x.postings[def.term]
+	for _, p := range postings[:min(len(postings), maxPopularScan)] {
+		m := x.meta[p.doc]
+		if m.path == last || m.path == own.path || m.source != own.source || m.flags&metaLive == 0 {
+			continue
+		}
+		last = m.path
+		if n++; n == codectx.PopularFiles {
+			break
+		}
+	}
+	return n
 }
