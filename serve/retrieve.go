@@ -179,6 +179,13 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 	// Above a prefix that is only the last lines (an editor's window), the indexed copy of the
 	// file holds the rest of what the file uses.
 	above := r.above(ctx, req, filter.Sources)
+	// What is before the cursor, from the top of the file: the prefix, or the indexed copy
+	// above it and the prefix. The enclosing function's header and, in Go, the cursor's place
+	// are read there.
+	full := req.Prefix
+	if above.at > 0 {
+		full = above.text[:above.at] + req.Prefix
+	}
 	near := prefixTail
 	if codectx.LanguageFamily(lang) == "js" {
 		near = lastLines(code, prefixLinesForQuery)
@@ -204,7 +211,7 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 		}
 		// The name of the function the cursor is in is declared, not used: a wrapper calls
 		// what it is named after.
-		if encName = enclosingFuncName(codectx.LanguageFamily(lang), code); encName != "" {
+		if encName = enclosingFuncName(codectx.LanguageFamily(lang), full); encName != "" {
 			if i := slices.Index(used, encName); i >= 0 {
 				used = slices.Delete(slices.Clone(used), i, i+1)
 			}
@@ -262,11 +269,7 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 		list[i] = &all[i]
 	}
 	if codectx.LanguageFamily(lang) == "go" {
-		prefix := req.Prefix
-		if above.at > 0 {
-			prefix = above.text[:above.at] + prefix
-		}
-		weighByPlace(list, goPlaceOf(prefix))
+		weighByPlace(list, goPlaceOf(full))
 	}
 	sort.Slice(list, func(i, j int) bool {
 		if list[i].score != list[j].score {
