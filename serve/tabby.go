@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"runtime"
@@ -131,14 +130,13 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 		req.SelectKind = k
 	}
 	s.metrics.events.WithLabelValues(req.Type).Inc()
-	if s.cfg.Usage != nil {
-		ev := codectx.CompletionEvent{
+	if s.usage != nil {
+		// Stored in the background, with the completion records (see usageRecorder): an
+		// editor sends events all the time, and none of its requests should wait for a write.
+		s.usage.recordEvent(codectx.CompletionEvent{
 			At: time.Now().UTC(), Type: req.Type, CompletionID: req.CompletionID, ChoiceIndex: req.ChoiceIndex,
 			ViewID: req.ViewID, Elapsed: req.Elapsed, SelectKind: req.SelectKind, User: userFrom(r.Context()),
-		}
-		if err := s.cfg.Usage.RecordEvent(context.WithoutCancel(r.Context()), ev); err != nil {
-			return fmt.Errorf("recording a %s event: %w", req.Type, err)
-		}
+		})
 	}
 	w.WriteHeader(http.StatusOK)
 	return nil

@@ -8,13 +8,14 @@ import (
 	"github.com/codectx/codectx"
 )
 
-// usageRecorder writes completion records in the background: neither a completion's answer
-// nor the next request on its connection waits for the store. Records queue in order and are
-// written in batches; when the queue is full, recording waits (nothing is dropped).
+// usageRecorder writes completion records and the editors' events about them in the
+// background: neither an answer nor the next request on its connection waits for the store.
+// They queue in order and are written in batches; when the queue is full, recording waits
+// (nothing is dropped).
 type usageRecorder struct {
 	usage codectx.Usage
 	log   *slog.Logger
-	queue chan codectx.CompletionRecord
+	queue chan usageItem
 	done  chan struct{}
 
 	mu      sync.Mutex
@@ -23,9 +24,17 @@ type usageRecorder struct {
 	closed  bool
 }
 
-// batchUsage is a codectx.Usage that stores several completion records in one write.
+// usageItem is a completion record or an event.
+type usageItem struct {
+	rec   codectx.CompletionRecord
+	event *codectx.CompletionEvent
+}
+
+// batchUsage is a codectx.Usage that stores several completion records, or events, in one
+// write.
 type batchUsage interface {
 	RecordCompletions(ctx context.Context, cs []codectx.CompletionRecord) error
+	RecordEvents(ctx context.Context, es []codectx.CompletionEvent) error
 }
 
 const (
@@ -34,43 +43,49 @@ const (
 )
 
 func newUsageRecorder(u codectx.Usage, log *slog.Logger) *usageRecorder {
-	r := &usageRecorder{usage: u, log: log, queue: make(chan codectx.CompletionRecord, usageQueue), done: make(chan struct{})}
+	r := &usageRecorder{usage: u, log: log, queue: make(chan usageItem, usageQueue), done: make(chan struct{})}
 	r.idle.L = &r.mu
 	go r.run()
 	return r
 }
 
 // record queues a completion record. After close it writes the record itself.
-func (r *usageRecorder) record(rec codectx.CompletionRecord) {
+func (r *usageRecorder) record(rec codectx.CompletionRecord) { r.add(usageItem{rec: rec}) }
+
+// recordEvent queues an event, as record does.
+func (r *usageRecorder) recordEvent(e codectx.CompletionEvent) { r.add(usageItem{event: &e}) }
+
+func (r *usageRecorder) add(it usageItem) {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
-		r.write([]codectx.CompletionRecord{rec})
+		r.write([]usageItem{it})
 		return
 	}
 	r.pending++
 	r.mu.Unlock()
-	r.queue <- rec
+	r.queue <- it
 }
 
 func (r *usageRecorder) run() {
 	defer close(r.done)
-	batch := make([]codectx.CompletionRecord, 0, usageBatch)
-	for rec := range r.queue {
-		batch = append(batch[:0], rec)
+	batch := make([]usageItem, 0, usageBatch)
+	for it := range r.queue {
+		batch = append(batch[:0], it)
 	more:
 		for len(batch) < usageBatch {
 			select {
-			case rec, ok := <-r.queue:
+			case it, ok := <-r.queue:
 				if !ok {
 					break more
 				}
-				batch = append(batch, rec)
+				batch = append(batch, it)
 			default:
 				break more
 			}
 		}
 		r.write(batch)
+		clear(batch)
 		r.mu.Lock()
 		r.pending -= len(batch)
 		if r.pending == 0 {
@@ -80,17 +95,40 @@ func (r *usageRecorder) run() {
 	}
 }
 
-func (r *usageRecorder) write(batch []codectx.CompletionRecord) {
+// write stores a batch: its completion records, then its events (an event finds its
+// completion when the statistics are read, in whatever order they were stored).
+func (r *usageRecorder) write(batch []usageItem) {
+	var recs []codectx.CompletionRecord
+	var events []codectx.CompletionEvent
+	for _, it := range batch {
+		if it.event != nil {
+			events = append(events, *it.event)
+		} else {
+			recs = append(recs, it.rec)
+		}
+	}
 	ctx := context.Background()
 	if b, ok := r.usage.(batchUsage); ok {
-		if err := b.RecordCompletions(ctx, batch); err != nil {
-			r.log.Warn("recording completions", "n", len(batch), "err", err)
+		if len(recs) > 0 {
+			if err := b.RecordCompletions(ctx, recs); err != nil {
+				r.log.Warn("recording completions", "n", len(recs), "err", err)
+			}
+		}
+		if len(events) > 0 {
+			if err := b.RecordEvents(ctx, events); err != nil {
+				r.log.Warn("recording completion events", "n", len(events), "err", err)
+			}
 		}
 		return
 	}
-	for _, rec := range batch {
+	for _, rec := range recs {
 		if err := r.usage.RecordCompletion(ctx, rec); err != nil {
 			r.log.Warn("recording a completion", "id", rec.ID, "err", err)
+		}
+	}
+	for _, e := range events {
+		if err := r.usage.RecordEvent(ctx, e); err != nil {
+			r.log.Warn("recording a completion event", "type", e.Type, "id", e.CompletionID, "err", err)
 		}
 	}
 }

@@ -11,10 +11,11 @@ import (
 	"github.com/codectx/codectx"
 )
 
-// countingUsage records completions one by one (no batch method), slowly.
+// countingUsage records completions and events one by one (no batch method), slowly.
 type countingUsage struct {
-	mu  sync.Mutex
-	ids []string
+	mu     sync.Mutex
+	ids    []string
+	events []string
 }
 
 func (u *countingUsage) RecordCompletion(_ context.Context, c codectx.CompletionRecord) error {
@@ -24,7 +25,12 @@ func (u *countingUsage) RecordCompletion(_ context.Context, c codectx.Completion
 	u.ids = append(u.ids, c.ID)
 	return nil
 }
-func (u *countingUsage) RecordEvent(context.Context, codectx.CompletionEvent) error { return nil }
+func (u *countingUsage) RecordEvent(_ context.Context, e codectx.CompletionEvent) error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.events = append(u.events, e.Type+":"+e.CompletionID)
+	return nil
+}
 func (u *countingUsage) Acceptance(context.Context, time.Time) ([]codectx.AcceptanceRow, error) {
 	return nil, nil
 }
@@ -67,4 +73,67 @@ func TestUsageRecorder(t *testing.T) {
 		t.Fatalf("a record after close was not written at once: %d stored", n)
 	}
 	r.close() // twice is harmless
+}
+
+// batchCounting stores in batches, as the embedded store does, and counts the writes.
+type batchCounting struct {
+	countingUsage
+	batches int
+}
+
+func (u *batchCounting) RecordCompletions(ctx context.Context, cs []codectx.CompletionRecord) error {
+	u.mu.Lock()
+	u.batches++
+	u.mu.Unlock()
+	for _, c := range cs {
+		u.RecordCompletion(ctx, c)
+	}
+	return nil
+}
+
+func (u *batchCounting) RecordEvents(ctx context.Context, es []codectx.CompletionEvent) error {
+	u.mu.Lock()
+	u.batches++
+	u.mu.Unlock()
+	for _, e := range es {
+		u.RecordEvent(ctx, e)
+	}
+	return nil
+}
+
+// Events go through the recorder with the completions: every one is stored once, in the order
+// it came, by a store with batch writes or without, and close drains them.
+func TestUsageRecorderEvents(t *testing.T) {
+	for _, batched := range []bool{false, true} {
+		bu := &batchCounting{}
+		var u codectx.Usage = &bu.countingUsage
+		if batched {
+			u = bu
+		}
+		r := newUsageRecorder(u, slog.New(slog.DiscardHandler))
+		for i := 0; i < 100; i++ {
+			id := fmt.Sprintf("c%d", i)
+			r.record(codectx.CompletionRecord{ID: id})
+			r.recordEvent(codectx.CompletionEvent{Type: codectx.EventView, CompletionID: id})
+			if i%3 == 0 {
+				r.recordEvent(codectx.CompletionEvent{Type: codectx.EventSelect, CompletionID: id})
+			}
+		}
+		r.close()
+		bu.mu.Lock()
+		events, ids, batches := bu.events, bu.ids, bu.batches
+		bu.mu.Unlock()
+		if len(ids) != 100 || len(events) != 134 {
+			t.Fatalf("batched=%v: %d completions and %d events stored, want 100 and 134", batched, len(ids), len(events))
+		}
+		if events[0] != "view:c0" || events[1] != "select:c0" || events[2] != "view:c1" || events[133] != "select:c99" {
+			t.Errorf("batched=%v: events out of order: %v ... %v", batched, events[:3], events[133])
+		}
+		if batched && (batches == 0 || batches >= 200) {
+			t.Errorf("%d batch writes for 234 items", batches)
+		}
+		if !batched && batches != 0 {
+			t.Errorf("a store without batch writes got %d", batches)
+		}
+	}
 }

@@ -170,6 +170,40 @@ func (s *Store) RecordCompletions(ctx context.Context, cs []codectx.CompletionRe
 
 // RecordEvent stores an event about a completion, known or not.
 func (s *Store) RecordEvent(ctx context.Context, e codectx.CompletionEvent) error {
+	if err := checkEvent(e); err != nil {
+		return err
+	}
+	return s.write(ctx, "recording "+e.Type+" event of "+e.CompletionID, s.putEvent(e), nil)
+}
+
+// RecordEvents records several events as RecordEvent does, in one transaction when it can; an
+// event that fails does not keep the others from being stored. It returns the failures, joined.
+func (s *Store) RecordEvents(ctx context.Context, es []codectx.CompletionEvent) error {
+	reqs := make([]*writeReq, 0, len(es))
+	var errs []error
+	for _, e := range es {
+		if err := checkEvent(e); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, fmt.Errorf("recording %s event of %s: %w", e.Type, e.CompletionID, err))
+			continue
+		}
+		reqs = append(reqs, &writeReq{what: "recording " + e.Type + " event of " + e.CompletionID, fn: s.putEvent(e)})
+	}
+	if len(reqs) > 0 {
+		s.commitQueued(reqs...)
+	}
+	for _, r := range reqs {
+		if r.err != nil {
+			errs = append(errs, r.err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func checkEvent(e codectx.CompletionEvent) error {
 	switch e.Type {
 	case codectx.EventView, codectx.EventSelect, codectx.EventDismiss:
 	default:
@@ -178,11 +212,15 @@ func (s *Store) RecordEvent(ctx context.Context, e codectx.CompletionEvent) erro
 	if e.CompletionID == "" {
 		return codectx.Permanent(errors.New("recording event: empty completion id"))
 	}
-	at := e.At.UnixMilli()
-	d := day(e.At)
-	return s.write(ctx, "recording "+e.Type+" event of "+e.CompletionID, func(wtx) error {
+	return nil
+}
+
+// putEvent is the write that stores e.
+func (s *Store) putEvent(e codectx.CompletionEvent) func(wtx) error {
+	at, d := e.At.UnixMilli(), day(e.At)
+	return func(wtx) error {
 		return run(s.stmts.putEvent, at, d, e.Type, e.CompletionID, e.ChoiceIndex, e.ViewID, e.Elapsed, e.SelectKind, e.User)
-	}, nil)
+	}
 }
 
 // acceptanceSQL counts completions and, per kind of event, the distinct completions it names,

@@ -190,3 +190,33 @@ func TestRecordCompletionsBatch(t *testing.T) {
 		t.Fatalf("completions by language = %v, want go 1 and %s 1", got, unknownLanguage)
 	}
 }
+
+// RecordEvents stores a batch in one go; a bad event fails alone.
+func TestRecordEventsBatch(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now().UTC()
+	if err := st.RecordCompletion(ctx, codectx.CompletionRecord{ID: "cmpl-a", At: now, Language: "go"}); err != nil {
+		t.Fatal(err)
+	}
+	err = st.RecordEvents(ctx, []codectx.CompletionEvent{
+		{At: now, Type: codectx.EventView, CompletionID: "cmpl-a"},
+		{At: now, Type: "typed", CompletionID: "cmpl-a"},
+		{At: now, Type: codectx.EventSelect, CompletionID: ""},
+		{At: now, Type: codectx.EventSelect, CompletionID: "cmpl-a"},
+	})
+	if err == nil || !errors.Is(err, codectx.ErrPermanent) {
+		t.Fatalf("RecordEvents with a bad type and an empty id: err = %v, want a permanent error", err)
+	}
+	rows, err := st.Acceptance(ctx, now.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Views != 1 || rows[0].Selects != 1 {
+		t.Fatalf("acceptance rows = %+v, want one view and one select of cmpl-a", rows)
+	}
+}
