@@ -511,15 +511,17 @@ func (r *Retriever) scope(ctx context.Context, req ContextRequest, clues codectx
 	if req.Filepath == "" || r.Identifiers == nil {
 		return nil
 	}
-	hits, err := r.Index.Scope(ctx, path.Dir(req.Filepath), clues, f, scopeHeaders)
+	fam := codectx.LanguageFamily(requestLanguage(req))
+	hits, err := r.Index.Scope(ctx, path.Dir(req.Filepath), clues, f, withSpare(fam, scopeHeaders))
 	if err != nil {
 		return err
 	}
+	hits = kindWeighted(fam, hits, scopeHeaders)
 	// Headers take scopeBudgetShare of the budget at their score, so that the best lexical
 	// chunk keeps room; the others come after it.
 	room := int(scopeBudgetShare * float64(req.MaxChars))
 	w := weightScope
-	switch codectx.LanguageFamily(requestLanguage(req)) {
+	switch fam {
 	case "python", "js":
 		// There a file uses only what it imports (which the imports signal proposes): the rest
 		// of its folder is a weaker guess than in Go, where the package is in scope.
