@@ -110,6 +110,9 @@ func (x *memIndex) resolveTerms(chunks []preparedChunk) {
 // queries hold it for reading.
 type memIndex struct {
 	mu sync.RWMutex
+	// gen changes with every change to the index, so that what a query works out from the
+	// whole index (dirScope.files) knows when it is out of date.
+	gen uint64
 
 	termIDs  map[string]uint32
 	postings [][]posting // by term id; may hold tombstoned docs until compacted
@@ -169,6 +172,7 @@ func newMemIndex() *memIndex {
 
 // add indexes a chunk. The caller holds mu for writing.
 func (x *memIndex) add(nd newDoc) {
+	x.gen++
 	d := uint32(len(x.docs))
 	c := nd.chunk
 	ids := nd.tids
@@ -256,6 +260,7 @@ func (x *memIndex) termID(tok []byte) uint32 {
 
 // remove tombstones a doc. The caller holds mu for writing and fixes x.files itself.
 func (x *memIndex) remove(d uint32) {
+	x.gen++
 	dc := &x.docs[d]
 	c := dc.chunk
 	if c == nil {
@@ -339,6 +344,7 @@ func (x *memIndex) maybeRenumber() {
 	if x.dead < x.renumberMin || x.dead < x.live {
 		return
 	}
+	x.gen++
 	remap := make([]uint32, len(x.docs))
 	docs := make([]doc, 0, x.live)
 	meta := make([]docMeta, 0, x.live)

@@ -19,6 +19,37 @@ type dirScope struct {
 	ids      []uint32 // the definitions' words and identifiers, one after another (scopeDef.at)
 	live     int
 	postings atomic.Pointer[map[uint32][]int32] // word, name or identifier id → indexes into defs; nil until a query needs it
+	files    atomic.Pointer[fileCounts]         // otherFiles by definition, as counted by queries since the index last changed
+}
+
+// fileCounts caches memIndex.otherFiles for the definitions of a folder, for one generation of
+// the index: counting reads the name's postings, and the same folder is asked about again and
+// again. Queries fill it concurrently; two that count the same definition store the same
+// number.
+type fileCounts struct {
+	gen uint64
+	n   []atomic.Uint32 // by definition: 1 + the count, or 0 when not counted yet
+}
+
+// fileCounts returns the folder's cache for index generation gen, a new one if it was for
+// another. The caller holds mu for reading at least.
+func (ds *dirScope) fileCounts(gen uint64) *fileCounts {
+	if fc := ds.files.Load(); fc != nil && fc.gen == gen && len(fc.n) >= len(ds.defs) {
+		return fc
+	}
+	fc := &fileCounts{gen: gen, n: make([]atomic.Uint32, len(ds.defs))}
+	ds.files.Store(fc)
+	return fc
+}
+
+// otherFiles returns memIndex.otherFiles of definition i, counting it on first need.
+func (fc *fileCounts) otherFiles(x *memIndex, i int32, def *scopeDef) int {
+	if v := fc.n[i].Load(); v > 0 {
+		return int(v - 1)
+	}
+	n := x.otherFiles(def)
+	fc.n[i].Store(uint32(n) + 1)
+	return n
 }
 
 // scopeDef is one definition of a directory. A removed one keeps its slot (doc = deadDef)
@@ -274,6 +305,7 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 	n := ds.live
 	postings := ds.index()
 	df := func(id uint32) int { return len(postings[id]) } // how many definitions of the folder hold a word
+	files := ds.fileCounts(x.gen)
 
 	sc, _ := x.scopeScratch.Get().(*scopeScratch)
 	if sc == nil {
@@ -452,7 +484,7 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 					return hi
 				}
 			}
-			ft.Files = x.otherFiles(def)
+			ft.Files = files.otherFiles(x, i, def)
 		}
 		return codectx.ScopeScore(ft)
 	}

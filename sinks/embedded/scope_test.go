@@ -3,6 +3,8 @@ package embedded
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/codectx/codectx"
@@ -88,5 +90,60 @@ func TestScopeSurvivesChurn(t *testing.T) {
 	plain = scoreOf("Check")
 	if got := scoreOf("Check", "Conf"); got != plain {
 		t.Errorf("Conf, now a function, still counts as a type clue: Check %.3f, %.3f without", got, plain)
+	}
+}
+
+// How many other files mention a definition's name counts once per state of the index: a
+// query after a change counts again (dirScope.files).
+func TestScopePopularityFollowsChanges(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	// put stores a file whose lexical terms are the lower-cased words of its body.
+	put := func(path, body string, syms ...codectx.Symbol) {
+		t.Helper()
+		c := codectx.Chunk{Source: "s", Path: path, Language: "go", StartLine: 1, EndLine: 2, Body: body,
+			ContentHash: codectx.ContentHash([]byte(body)), Symbols: syms}
+		c.ID = codectx.ChunkID(c.Source, c.Path, 1, 2, c.ContentHash)
+		var terms []codectx.Term
+		for _, w := range codectx.Words(body) {
+			terms = append(terms, codectx.Term{Token: w, Freq: 1})
+		}
+		slices.SortFunc(terms, func(a, b codectx.Term) int { return strings.Compare(a.Token, b.Token) })
+		ic := codectx.IndexedChunk{Chunk: c, Terms: terms, Length: len(terms)}
+		if err := st.PutFile(ctx, codectx.File{Source: "s", Path: path, Language: "go", BlobHash: c.ContentHash, Chunks: []codectx.IndexedChunk{ic}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("pkg/a.go", "func Alpha() {}\nfunc Omega() {}",
+		codectx.Symbol{Name: "Alpha", Kind: "function", StartLine: 1, EndLine: 1},
+		codectx.Symbol{Name: "Omega", Kind: "function", StartLine: 2, EndLine: 2})
+	first := func() string {
+		t.Helper()
+		hits, err := st.Scope(ctx, "pkg", codectx.ScopeClues{}, codectx.SearchFilter{}, 2)
+		if err != nil || len(hits) != 2 {
+			t.Fatalf("Scope = %v, %v; want 2 hits", hits, err)
+		}
+		return hits[0].Symbol.Name
+	}
+	if got := first(); got != "Alpha" {
+		t.Fatalf("with no other file mentioning either, %s ranks first, want Alpha (the first line)", got)
+	}
+	for i := 0; i < 3; i++ {
+		put(fmt.Sprintf("cmd/u%d.go", i), "func use() {\n\tOmega()\n}")
+	}
+	if got := first(); got != "Omega" {
+		t.Fatalf("after 3 other files came to call Omega, %s ranks first, want Omega", got)
+	}
+	for i := 0; i < 3; i++ {
+		if err := st.DeleteFile(ctx, "s", fmt.Sprintf("cmd/u%d.go", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := first(); got != "Alpha" {
+		t.Fatalf("after those files were deleted, %s ranks first, want Alpha again", got)
 	}
 }
