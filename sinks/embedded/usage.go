@@ -157,15 +157,7 @@ func (s *Store) RecordCompletions(ctx context.Context, cs []codectx.CompletionRe
 			return run(s.stmts.putCompletion, id, at, d, lang, user, n)
 		}})
 	}
-	if len(reqs) > 0 {
-		s.commitQueued(reqs...)
-	}
-	for _, r := range reqs {
-		if r.err != nil {
-			errs = append(errs, r.err)
-		}
-	}
-	return errors.Join(errs...)
+	return s.commitBatch(reqs, errs)
 }
 
 // RecordEvent stores an event about a completion, known or not.
@@ -192,6 +184,12 @@ func (s *Store) RecordEvents(ctx context.Context, es []codectx.CompletionEvent) 
 		}
 		reqs = append(reqs, &writeReq{what: "recording " + e.Type + " event of " + e.CompletionID, fn: s.putEvent(e)})
 	}
+	return s.commitBatch(reqs, errs)
+}
+
+// commitBatch commits reqs in one transaction when it can and returns errs (the records
+// refused before) with the writes that failed, joined.
+func (s *Store) commitBatch(reqs []*writeReq, errs []error) error {
 	if len(reqs) > 0 {
 		s.commitQueued(reqs...)
 	}
