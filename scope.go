@@ -137,6 +137,20 @@ func Words(s string) []string {
 	return out
 }
 
+// FirstLines returns the first n lines of s, each with its line break (all of s when it has
+// fewer).
+func FirstLines(s string, n int) string {
+	i := 0
+	for k := 0; k < n; k++ {
+		j := strings.IndexByte(s[i:], '\n')
+		if j < 0 {
+			return s
+		}
+		i += j + 1
+	}
+	return s[:i]
+}
+
 // wordSets keeps the sets Words uses between calls.
 var wordSets = sync.Pool{New: func() any { return make(map[string]bool, 256) }}
 

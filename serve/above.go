@@ -46,7 +46,7 @@ func (r *Retriever) above(ctx context.Context, req ContextRequest, sources []str
 	}
 	anchor := ""
 	for n := 3; n <= 8; n++ {
-		if anchor = firstLines(req.Prefix, n); len(strings.TrimSpace(anchor)) >= minAnchor || anchor == req.Prefix {
+		if anchor = codectx.FirstLines(req.Prefix, n); len(strings.TrimSpace(anchor)) >= minAnchor || anchor == req.Prefix {
 			break
 		}
 	}

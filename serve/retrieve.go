@@ -135,7 +135,7 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 	// the signals that start from it (imports, scope) work.
 	r.inferPath(ctx, &req, &filter)
 	prefixTail := lastLines(req.Prefix, prefixLinesForQuery)
-	suffixHead := firstLines(req.Suffix, suffixLinesForQuery)
+	suffixHead := codectx.FirstLines(req.Suffix, suffixLinesForQuery)
 
 	// Candidates by value in one slice, found by span; their first signals share one slab. The
 	// slice and the map are kept between requests (what is returned copies out of them).
@@ -183,7 +183,7 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 	// above it and the prefix. The enclosing function's header and, in Go, the cursor's place
 	// are read there.
 	full := req.Prefix
-	if above.at > 0 {
+	if fam := codectx.LanguageFamily(lang); above.at > 0 && (fam == "go" || fam == "python") {
 		full = above.text[:above.at] + req.Prefix
 	}
 	near := prefixTail
@@ -237,7 +237,7 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 		Skip:   looked,
 		Types:  types,
 		Suffix: after,
-		Near:   codectx.Words(lastLines(prefixTail, 3) + "\n" + firstLines(suffixHead, 2) + "\n" + encName),
+		Near:   codectx.Words(lastLines(prefixTail, 3) + "\n" + codectx.FirstLines(suffixHead, 2) + "\n" + encName),
 		Around: codectx.Words(prefixTail + "\n" + suffixHead),
 	}
 	r.safely("imports", func() error {
@@ -704,18 +704,6 @@ func lastLines(s string, n int) string {
 		i = j
 	}
 	return s[i:]
-}
-
-func firstLines(s string, n int) string {
-	i := 0
-	for k := 0; k < n; k++ {
-		j := strings.IndexByte(s[i:], '\n')
-		if j < 0 {
-			return s
-		}
-		i += j + 1
-	}
-	return s[:i]
 }
 
 func topDir(dir string) string {

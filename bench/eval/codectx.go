@@ -69,7 +69,7 @@ func (*Codectx) Name() string { return "codectx" }
 func (c *Codectx) request(t Task, snippets, budget int) ([]Snippet, error) {
 	prefix, suffix := t.Prefix, t.Suffix
 	if c.Window > 0 {
-		prefix, suffix = lastLinesOf(prefix, c.Window), firstLinesOf(suffix, c.Window)
+		prefix, suffix = lastLinesOf(prefix, c.Window), codectx.FirstLines(suffix, c.Window)
 	}
 	req := serve.ContextRequest{Source: c.source, Filepath: t.File, Language: codectx.LanguageForPath(t.File), Prefix: prefix,
 		Suffix: suffix, MaxSnippets: snippets, MaxChars: budget}
@@ -118,17 +118,4 @@ func lastLinesOf(s string, n int) string {
 		i = j
 	}
 	return s[i:]
-}
-
-// firstLinesOf returns the first n lines of s.
-func firstLinesOf(s string, n int) string {
-	i := 0
-	for k := 0; k < n; k++ {
-		j := strings.IndexByte(s[i:], '\n')
-		if j < 0 {
-			return s
-		}
-		i += j + 1
-	}
-	return s[:i]
 }

@@ -1,6 +1,10 @@
 package eval
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/codectx/codectx"
+)
 
 func TestWindowLines(t *testing.T) {
 	prefix := "a\nb\nc\n\td := "
@@ -17,8 +21,8 @@ func TestWindowLines(t *testing.T) {
 		n    int
 		want string
 	}{{1, "x)\n"}, {2, "x)\ny\n"}, {3, suffix}, {5, suffix}} {
-		if got := firstLinesOf(suffix, tc.n); got != tc.want {
-			t.Errorf("firstLinesOf(%q, %d) = %q, want %q", suffix, tc.n, got, tc.want)
+		if got := codectx.FirstLines(suffix, tc.n); got != tc.want {
+			t.Errorf("FirstLines(%q, %d) = %q, want %q", suffix, tc.n, got, tc.want)
 		}
 	}
 }
