@@ -30,8 +30,8 @@ func (f fileAbove) uses(yield func(string) bool) {
 	if f.fileInfo == nil {
 		return
 	}
-	for name, off := range f.firstUses() {
-		if int(off) < f.at && !yield(name) {
+	for _, u := range f.firstUses() {
+		if int(u.off) >= f.at || !yield(u.name) {
 			return
 		}
 	}
@@ -76,14 +76,22 @@ type fileInfo struct {
 	imports []imports.Import // its imports, for the languages whose imports are read
 
 	usesOnce sync.Once
-	firstUse map[string]int32 // see firstUses
+	firstUse []nameAt // see firstUses
 }
 
-// firstUses returns, by name, the offset in text of its first use: comments (Go) and import
-// lines are not uses. It is worked out on first call.
-func (f *fileInfo) firstUses() map[string]int32 {
+// nameAt is a name and the offset of its first use in a file's text.
+type nameAt struct {
+	name string
+	off  int32
+}
+
+// firstUses returns the names the file uses, each with the offset in text of its first use,
+// in the order of those offsets: comments (Go) and import lines are not uses. It is worked
+// out on first call. (A slice in file order, not a map: a request reads the names above a
+// point, which is a prefix of it.)
+func (f *fileInfo) firstUses() []nameAt {
 	f.usesOnce.Do(func() {
-		f.firstUse = map[string]int32{}
+		seen := map[string]bool{}
 		src := f.text
 		if codectx.LanguageFamily(f.lang) == "go" {
 			src = string(withoutGoComments(src))
@@ -98,8 +106,9 @@ func (f *fileInfo) firstUses() map[string]int32 {
 			if !skip[n] {
 				base := off
 				eachIdentAt(src[off:end], func(at int, id string) {
-					if _, ok := f.firstUse[id]; !ok {
-						f.firstUse[id] = int32(base + at)
+					if !seen[id] {
+						seen[id] = true
+						f.firstUse = append(f.firstUse, nameAt{id, int32(base + at)})
 					}
 				})
 			}

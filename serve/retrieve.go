@@ -1,13 +1,13 @@
 package serve
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
 	"math"
 	"path"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -271,14 +271,14 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 	if codectx.LanguageFamily(lang) == "go" {
 		weighByPlace(list, goPlaceOf(full))
 	}
-	sort.Slice(list, func(i, j int) bool {
-		if list[i].score != list[j].score {
-			return list[i].score > list[j].score
+	slices.SortFunc(list, func(a, b *candidate) int {
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
 		}
-		if list[i].chunk.Path != list[j].chunk.Path {
-			return list[i].chunk.Path < list[j].chunk.Path
+		if a.chunk.Path != b.chunk.Path {
+			return strings.Compare(a.chunk.Path, b.chunk.Path)
 		}
-		return list[i].startLine < list[j].startLine
+		return a.startLine - b.startLine
 	})
 	sc.all = all
 	return pack(list, req.MaxSnippets, req.MaxChars), nil
