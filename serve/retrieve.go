@@ -3,6 +3,7 @@ package serve
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -321,7 +322,13 @@ func (r *Retriever) safely(name string, f func() error) {
 		}
 	}()
 	if err := f(); err != nil {
-		r.logger().Warn("retrieval signal failed", "signal", name, "err", err)
+		// A request that ran out of time or went away fails every signal after that point:
+		// under load that would be a warning per signal per request. The caller counts it.
+		level := slog.LevelWarn
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			level = slog.LevelDebug
+		}
+		r.logger().Log(context.Background(), level, "retrieval signal failed", "signal", name, "err", err)
 	}
 }
 
