@@ -406,17 +406,14 @@ func (r *Retriever) definitions(ctx context.Context, req ContextRequest, before,
 		return nil, nil, nil
 	}
 	// Rank identifiers by distance from the cursor: the prefix read backwards from the cursor,
-	// interleaved with the suffix read forwards.
+	// interleaved with the suffix read forwards. A name's rank is its index in names: there are
+	// at most maxIdentifiers of them, and a scan costs less than a map.
 	after = reverse(after)
-	rank := map[string]int{}
 	var names []string
 	for i := 0; len(names) < maxIdentifiers && (i < len(before) || i < len(after)); i++ {
 		for _, list := range [][]string{before, after} {
-			if i < len(list) {
-				if _, seen := rank[list[i]]; !seen && len(names) < maxIdentifiers {
-					rank[list[i]] = len(names)
-					names = append(names, list[i])
-				}
+			if i < len(list) && len(names) < maxIdentifiers && !slices.Contains(names, list[i]) {
+				names = append(names, list[i])
 			}
 		}
 	}
@@ -430,27 +427,59 @@ func (r *Retriever) definitions(ctx context.Context, req ContextRequest, before,
 	}
 	var types []string
 	seenType := map[string]bool{}
-	perName := map[string]int{}
-	for _, h := range hits {
-		if h.Symbol != nil {
-			perName[h.Symbol.Name]++
+	// The hits of each name, by rank; hits come grouped by name, in the order of names.
+	var perName [maxIdentifiers]int
+	var buf [maxIdentifiers * definitionsPerName]int
+	ranks := buf[:0] // by hit: the rank of its name, or -1
+	for i, h := range hits {
+		pos := -1
+		switch {
+		case h.Symbol == nil:
+		case i > 0 && hits[i-1].Symbol != nil && hits[i-1].Symbol.Name == h.Symbol.Name:
+			pos = ranks[i-1]
+		default:
+			pos = slices.Index(names, h.Symbol.Name)
+		}
+		if ranks = append(ranks, pos); pos >= 0 {
+			perName[pos]++
+		}
+	}
+	// The names' signals ("symbol:" and the name) are cut from one string: one allocation.
+	var signals [maxIdentifiers]string
+	var sb strings.Builder
+	n := 0
+	for pos, count := range perName {
+		if count > 0 {
+			n += len("symbol:") + len(names[pos])
+		}
+	}
+	sb.Grow(n)
+	for pos, count := range perName {
+		if count > 0 {
+			sb.WriteString("symbol:")
+			sb.WriteString(names[pos])
+		}
+	}
+	all := sb.String()
+	for pos, count := range perName {
+		if count > 0 {
+			k := len("symbol:") + len(names[pos])
+			signals[pos], all = all[:k], all[k:]
 		}
 	}
 	dir := path.Dir(req.Filepath)
+	top := topDir(dir)
 	fam := codectx.LanguageFamily(requestLanguage(req))
 	importing := fam == "python" || fam == "js"
-	for _, h := range hits {
-		if h.Symbol == nil {
+	for i, h := range hits {
+		pos := ranks[i]
+		if pos < 0 {
 			continue
 		}
 		s := *h.Symbol
-		pos, ok := rank[s.Name]
-		if !ok {
-			continue
-		}
 		score := weightDefinition / (1 + 0.08*float64(pos))
 		// A name defined in many places says little about which definition is meant.
-		score /= math.Sqrt(float64(perName[s.Name]))
+		score /= math.Sqrt(float64(perName[pos]))
 		// A name the suffix uses and the prefix does not is about to be used.
 		if used[s.Name] {
 			score *= weightUsedDefinition
@@ -466,20 +495,20 @@ func (r *Retriever) definitions(ctx context.Context, req ContextRequest, before,
 			switch hd := path.Dir(h.Path); {
 			case hd == dir:
 				score *= 2
-			case strings.HasPrefix(hd+"/", topDir(dir)+"/"):
+			case strings.HasPrefix(hd, top) && (len(hd) == len(top) || hd[len(top)] == '/'): // in top, or top itself
 				score *= 1.2
 			}
 		}
 		start, end := clampSpan(h.Chunk, s.StartLine, s.EndLine)
-		add(h.Chunk, start, end, "", score, "symbol:"+s.Name, s.Kind) // the body is cut when packed
+		add(h.Chunk, start, end, "", score, signals[pos], s.Kind) // the body is cut when packed
 		// The definitions beside it (a const block, a type's methods) are often what comes
 		// next: the headers of the nearest few in its chunk, under the definition.
-		if perName[s.Name] == 1 {
+		if perName[pos] == 1 {
 			for _, o := range siblings(h.Chunk, s, maxSiblings) {
 				add(h.Chunk, o.StartLine, o.StartLine, o.header, weightSibling*score, "sibling:"+o.Name, o.Kind)
 			}
 		}
-		if perName[s.Name] == 1 {
+		if perName[pos] == 1 {
 			for _, id := range r.Identifiers([]byte(spanBody(h.Chunk, start, start))) {
 				if id != s.Name && !seenType[id] {
 					seenType[id] = true
@@ -534,12 +563,26 @@ func (r *Retriever) scope(ctx context.Context, req ContextRequest, clues codectx
 		// of its folder is a weaker guess than in Go, where the package is in scope.
 		w *= weightScopeImporting
 	}
+	// The hits' signal names ("scope:" and the name) are cut from one string: one allocation.
+	var sb strings.Builder
+	n := 0
+	for _, h := range hits {
+		n += len("scope:") + len(h.Symbol.Name)
+	}
+	sb.Grow(n)
+	for _, h := range hits {
+		sb.WriteString("scope:")
+		sb.WriteString(h.Symbol.Name)
+	}
+	signals := sb.String()
 	for _, h := range hits {
 		ww := w
 		if room -= len(h.Body) + 1; room < 0 {
 			ww *= weightScopeOverRoom
 		}
-		add(h.Chunk, h.StartLine, h.EndLine, h.Body, ww*h.Score, "scope:"+h.Symbol.Name, h.Symbol.Kind)
+		k := len("scope:") + len(h.Symbol.Name)
+		add(h.Chunk, h.StartLine, h.EndLine, h.Body, ww*h.Score, signals[:k], h.Symbol.Kind)
+		signals = signals[k:]
 	}
 	return nil
 }

@@ -142,7 +142,9 @@ type memIndex struct {
 	// scopes holds, by directory, the definitions of the files directly inside it with the
 	// words of their headers, for Scope.
 	scopes       map[string]*dirScope
+	headings     map[string]int // by directory: its heading symbols, which scopes leave out
 	wordIDs      map[string]uint32
+	wordNames    []string  // by word id - 1: the key of wordIDs, for a folder's own numbering (scopeVocab)
 	types        []int32   // by name id (nameKey in wordIDs): how many definitions of the name are types
 	scopeScratch sync.Pool // *scopeScratch, for scope queries
 
@@ -703,61 +705,82 @@ func (x *memIndex) definitions(names []string, f codectx.SearchFilter, limit int
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	fl := x.newFilter(f)
-	type ref struct {
-		r    symRef
-		c    *codectx.Chunk
-		near bool
+	// A definition directly in nearDir has that directory's number (docMeta.dir): comparing
+	// numbers first spares reading the path of every other one.
+	nearID := int64(-1)
+	if haveNear {
+		if n, ok := x.paths[nearDir]; ok {
+			nearID = int64(n)
+		}
 	}
 	// The kept references of every name, then the hits in one allocation: hits are large.
-	var group, kept []ref
-	seen := make(map[string]bool, len(names))
-	for _, name := range names {
-		if seen[name] {
+	sc := defScratches.Get().(*defScratch)
+	defer sc.release()
+	group, kept, top := sc.group[:0], sc.kept[:0], sc.top[:0]
+	// Only f.Dir's definitions can pass: the folder's scope holds them (but for headings), in
+	// the order symbolsIn has them, in its small maps, built already by the scope signal.
+	var dirVocab *scopeVocab
+	var dirDefs []scopeDef
+	if f.Dir != "" && x.headings[f.Dir] == 0 {
+		if ds := x.scopes[f.Dir]; ds != nil {
+			dirVocab, dirDefs = ds.index(x), ds.defs
+		} else {
+			dirVocab = &scopeVocab{} // no definitions there
+		}
+	}
+	var seen map[string]bool // a repeated name was answered the first time
+	if len(names) > 32 {
+		seen = make(map[string]bool, len(names))
+	}
+	for i, name := range names {
+		// Short lists (a request's) are scanned: that costs less than a map.
+		if seen != nil && seen[name] || seen == nil && slices.Contains(names[:i], name) {
 			continue
 		}
-		seen[name] = true
-		group = group[:0]
-		refs := x.symbols[name]
-		if f.Dir != "" {
-			refs = x.symbolsIn[nameDir{name, f.Dir}] // only these can pass
-		} else if len(refs) > crowdedName {
-			// Defined in too many places to tell which one is meant, unless one is next to
-			// the cursor.
-			if !haveNear {
-				continue
-			}
-			refs = x.symbolsIn[nameDir{name, nearDir}]
+		if seen != nil {
+			seen[name] = true
 		}
-		for _, r := range refs {
-			if !fl.pass(x.meta[r.doc]) {
-				continue
+		group = group[:0]
+		consider := func(r symRef) {
+			m := x.meta[r.doc]
+			if !fl.pass(m) {
+				return
 			}
 			c := x.docs[r.doc].chunk
-			group = append(group, ref{r, c, haveNear && inDir(c.Path, nearDir)})
+			group = append(group, defRef{r: r, c: c, near: int64(m.dir) == nearID && inDir(c.Path, nearDir), src: m.source, path: m.path})
 		}
-		// Sort light references, then keep only what the limit allows: a name like String
-		// may have thousands of definitions.
-		slices.SortFunc(group, func(a, b ref) int {
-			if a.near != b.near {
-				if a.near {
-					return -1
+		switch {
+		case dirVocab != nil:
+			if l, ok := dirVocab.byName[name]; ok {
+				dirVocab.named(l, func(i int32) {
+					def := &dirDefs[i]
+					consider(symRef{doc: def.doc, sym: int(def.sym)})
+				})
+			}
+		case f.Dir != "":
+			for _, r := range x.symbolsIn[nameDir{name, f.Dir}] { // only these can pass
+				consider(r)
+			}
+		default:
+			refs := x.symbols[name]
+			if len(refs) > crowdedName {
+				// Defined in too many places to tell which one is meant, unless one is next
+				// to the cursor.
+				if !haveNear {
+					continue
 				}
-				return 1
+				refs = x.symbolsIn[nameDir{name, nearDir}]
 			}
-			if c := strings.Compare(a.c.Source, b.c.Source); c != 0 {
-				return c
+			for _, r := range refs {
+				consider(r)
 			}
-			if c := strings.Compare(a.c.Path, b.c.Path); c != 0 {
-				return c
-			}
-			sa, sb := a.c.Symbols[a.r.sym], b.c.Symbols[b.r.sym]
-			if sa.StartLine != sb.StartLine {
-				return sa.StartLine - sb.StartLine
-			}
-			return strings.Compare(sa.Kind, sb.Kind)
-		})
-		kept = append(kept, group[:min(len(group), limit)]...)
+		}
+		// Keep only what the limit allows, in order: a name like String may have thousands of
+		// definitions.
+		top = firstDefs(group, top, limit)
+		kept = append(kept, top...)
 	}
+	sc.group, sc.kept, sc.top = group, kept, top // grown, for the next query
 	if len(kept) == 0 {
 		return nil
 	}
@@ -767,6 +790,99 @@ func (x *memIndex) definitions(names []string, f codectx.SearchFilter, limit int
 		hits[i] = codectx.Hit{Chunk: *g.c, Symbol: &g.c.Symbols[g.r.sym]}
 	}
 	return hits
+}
+
+// defRef is a definition found by memIndex.definitions, with the numbers of its source and
+// path, so that comparing two of the same reads neither string.
+type defRef struct {
+	r    symRef
+	c    *codectx.Chunk
+	near bool
+	src  uint16 // docMeta.source and .path: equal numbers are equal strings, but for the last
+	path uint32 // number, which numbers past it share (number)
+}
+
+// cmpDefRef orders the definitions of a name: those next to the cursor first, then by source,
+// path, line and kind.
+func cmpDefRef(a, b *defRef) int {
+	if a.near != b.near {
+		if a.near {
+			return -1
+		}
+		return 1
+	}
+	if a.src != b.src || a.src == math.MaxUint16 {
+		if c := strings.Compare(a.c.Source, b.c.Source); c != 0 {
+			return c
+		}
+	}
+	if a.path != b.path || a.path == math.MaxUint32 {
+		if c := strings.Compare(a.c.Path, b.c.Path); c != 0 {
+			return c
+		}
+	}
+	sa, sb := &a.c.Symbols[a.r.sym], &b.c.Symbols[b.r.sym]
+	if sa.StartLine != sb.StartLine {
+		return sa.StartLine - sb.StartLine
+	}
+	return strings.Compare(sa.Kind, sb.Kind)
+}
+
+// firstDefs returns the first limit of group in the order of cmpDefRef, in top's memory. They
+// are picked by insertion, most compared only with the last kept, where a sort compared each
+// several times (each comparison reads two chunks and paths: cache misses). Should one compare
+// equal to another, where they land is the sort's: then group is sorted whole (SortFunc, as
+// the index always did), so that the answer is the same.
+func firstDefs(group, top []defRef, limit int) []defRef {
+	top = top[:0]
+	for i := range group {
+		g := &group[i]
+		if len(top) == limit {
+			c := cmpDefRef(g, &top[limit-1])
+			if c == 0 {
+				return sortDefs(group, top, limit)
+			}
+			if c > 0 {
+				continue
+			}
+			top = top[:limit-1]
+		}
+		at := len(top)
+		for ; at > 0; at-- {
+			c := cmpDefRef(g, &top[at-1])
+			if c == 0 {
+				return sortDefs(group, top, limit)
+			}
+			if c > 0 {
+				break
+			}
+		}
+		top = slices.Insert(top, at, *g)
+	}
+	return top
+}
+
+// sortDefs sorts group and returns its first limit, in top's memory.
+func sortDefs(group, top []defRef, limit int) []defRef {
+	slices.SortFunc(group, func(a, b defRef) int { return cmpDefRef(&a, &b) })
+	return append(top[:0], group[:min(len(group), limit)]...)
+}
+
+// defScratch is the working memory of memIndex.definitions, reused through defScratches.
+type defScratch struct{ group, kept, top []defRef }
+
+var defScratches = sync.Pool{New: func() any { return new(defScratch) }}
+
+// release clears the scratch (it must not keep chunks alive) and returns it to the pool. One
+// that grew far past a request's needs is left to the collector.
+func (sc *defScratch) release() {
+	if cap(sc.group)+cap(sc.kept)+cap(sc.top) > 1024 {
+		return
+	}
+	clear(sc.group[:cap(sc.group)])
+	clear(sc.kept[:cap(sc.kept)])
+	clear(sc.top[:cap(sc.top)])
+	defScratches.Put(sc)
 }
 
 // crowdedName is the number of definitions above which a name only finds those in the

@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/codectx/codectx"
@@ -15,11 +16,71 @@ import (
 // clue. The postings are a cache built by the first query after a change: kept for every
 // folder they took a quarter of the index's memory, and queries touch few folders.
 type dirScope struct {
-	defs     []scopeDef
-	ids      []uint32 // the definitions' words and identifiers, one after another (scopeDef.at)
-	live     int
-	postings atomic.Pointer[map[uint32][]int32] // word, name or identifier id → indexes into defs; nil until a query needs it
-	files    atomic.Pointer[fileCounts]         // otherFiles by definition, as counted by queries since the index last changed
+	defs  []scopeDef
+	ids   []uint32 // the definitions' words and identifiers, one after another (scopeDef.at)
+	live  int
+	vocab atomic.Pointer[scopeVocab] // the postings; nil until a query needs them
+	files atomic.Pointer[fileCounts] // otherFiles by definition, as counted by queries since the index last changed
+}
+
+// scopeVocab numbers the words, names and identifiers of a folder's definitions anew, with
+// their postings. A query resolves its clues in the folder's small maps rather than in the
+// index's (wordIDs), which are large and cold (a lookup there was a cache miss or two), and
+// marks them in an array as small: a clue the folder does not hold cannot change its answer.
+// Local ids follow the order of the index's ids, so that a sort by either gives one order.
+type scopeVocab struct {
+	byWord   map[string]uint32 // header word → local id
+	byName   map[string]uint32 // whole name or identifier (without nameKey's prefix) → local id
+	global   []uint32          // by local id: the index's id
+	postings [][]int32         // by local id: indexes into defs of the live definitions holding it
+	ids      []uint32          // dirScope.ids in local ids
+	defs     []vocabDef        // by definition, what a query reads of it
+	// The live definitions of each name, in order, as a chain: first by local id, then next by
+	// definition (-1 ends it), for memIndex.definitions.
+	first, next []int32
+	// defined has the bit nameBit of each name defined here: most names a query's clues list
+	// are not, and this tells so without a lookup.
+	defined [64]uint64
+}
+
+// nameBit is a hash of a name in 12 bits, from its length and three of its bytes, for
+// scopeVocab.defined.
+func nameBit(name string) uint32 {
+	var h uint32
+	if n := len(name); n > 0 {
+		h = uint32(n)<<24 | uint32(name[0])<<16 | uint32(name[n/2])<<8 | uint32(name[n-1])
+	}
+	return h * 0x9E3779B1 >> 20
+}
+
+// mayDefine reports whether a name may be defined in the folder: false is sure.
+func (v *scopeVocab) mayDefine(name string) bool {
+	b := nameBit(name)
+	return v.defined[b/64]&(1<<(b%64)) != 0
+}
+
+// vocabDef is what a query reads of a definition (scopeDef), in local ids, with what it would
+// read elsewhere (the rank of its file, its doc's docMeta) at hand: a query reads hundreds of
+// definitions, and each array more is a cache miss more.
+type vocabDef struct {
+	doc    uint32 // deadDef when removed
+	name   uint32 // the name's local id
+	term   uint32
+	file   uint32 // the rank of the definition's file by source, then path (a tie's order)
+	line   int32
+	at     uint32 // scopeVocab.ids[at:]: nWords words (the name's nName first), then nIdent identifiers
+	nWords uint16
+	nName  uint16
+	nIdent uint16
+	method bool
+	meta   docMeta // x.meta[doc] of a live definition, for filters
+}
+
+// named calls f with the index of each live definition of the name with local id l, in order.
+func (v *scopeVocab) named(l uint32, f func(i int32)) {
+	for i := v.first[l]; i >= 0; i = v.next[i] {
+		f(i)
+	}
 }
 
 // fileCounts caches memIndex.otherFiles for the definitions of a folder, for one generation of
@@ -69,15 +130,6 @@ type scopeDef struct {
 	header string // shares the chunk body's memory
 }
 
-// words returns the definition's header words, the name's first.
-func (ds *dirScope) words(d *scopeDef) []uint32 { return ds.ids[d.at : d.at+uint32(d.nWords)] }
-
-// idents returns the header's other identifiers, whole, as nameKey ids.
-func (ds *dirScope) idents(d *scopeDef) []uint32 {
-	at := d.at + uint32(d.nWords)
-	return ds.ids[at : at+uint32(d.nIdent)]
-}
-
 const deadDef = ^uint32(0)
 
 // Bounds of the work of one scope query.
@@ -87,7 +139,7 @@ const (
 )
 
 // nameKey interns a whole name or identifier beside the words, in the same id space.
-func nameKey(name string) string { return "\x00" + name } // lookup in scope builds the same key
+func nameKey(name string) string { return "\x00" + name } // scopeVocab.byName holds names without it
 
 // wordID returns the id of a header word, creating it. The caller holds mu for writing.
 func (x *memIndex) wordID(w string) uint32 {
@@ -95,9 +147,14 @@ func (x *memIndex) wordID(w string) uint32 {
 		return id
 	}
 	id := uint32(len(x.wordIDs) + 1)
-	x.wordIDs[strings.Clone(w)] = id
+	w = strings.Clone(w)
+	x.wordIDs[w] = id
+	x.wordNames = append(x.wordNames, w)
 	return id
 }
+
+// wordName returns the word or name key (nameKey) with id id. The caller holds mu.
+func (x *memIndex) wordName(id uint32) string { return x.wordNames[id-1] }
 
 // addScope records the definitions of doc d. The caller holds mu for writing.
 func (x *memIndex) addScope(dir string, d uint32, c *codectx.Chunk) {
@@ -112,6 +169,7 @@ func (x *memIndex) addScope(dir string, d uint32, c *codectx.Chunk) {
 	var words, idents []uint32
 	for i, sym := range c.Symbols {
 		if sym.Kind == "heading" {
+			x.countHeadings(dir, 1)
 			continue // a document's section is not something code calls
 		}
 		line := min(max(sym.StartLine, c.StartLine), c.EndLine)
@@ -151,41 +209,205 @@ func (ds *dirScope) add(def scopeDef, words, idents []uint32) {
 	ds.ids = append(append(ds.ids, words...), idents...)
 	ds.defs = append(ds.defs, def)
 	ds.live++
-	ds.postings.Store(nil)
+	ds.vocab.Store(nil)
 }
 
-// index returns the folder's postings, building them if a change dropped them. The caller holds
-// mu for reading at least; two queries may build them at once, and either result is right.
-func (ds *dirScope) index() map[uint32][]int32 {
-	if p := ds.postings.Load(); p != nil {
-		return *p
+// toLocalPool holds arrays by the index's word or name id, zeroed, for dirScope.index.
+var toLocalPool sync.Pool // *[]uint32
+
+// index returns the folder's vocabulary and postings, building them if a change dropped them.
+// The caller holds mu for reading at least; two queries may build them at once, and either
+// result is right.
+func (ds *dirScope) index(x *memIndex) *scopeVocab {
+	if v := ds.vocab.Load(); v != nil {
+		return v
 	}
-	m := make(map[uint32][]int32)
+	// Every id of the folder, a removed definition's too (the fill of a query still scores
+	// those, and drops them), numbered through an array by index id: 1 + the local id.
+	p, _ := toLocalPool.Get().(*[]uint32)
+	if p == nil || len(*p) <= len(x.wordIDs) {
+		a := make([]uint32, len(x.wordIDs)+4096)
+		p = &a
+	}
+	defer toLocalPool.Put(p)
+	toLocal := *p
+	var global []uint32
+	note := func(id uint32) {
+		if toLocal[id] == 0 {
+			toLocal[id] = 1
+			global = append(global, id)
+		}
+	}
+	for i := range ds.defs {
+		def := &ds.defs[i]
+		note(def.nameID)
+		for _, id := range ds.ids[def.at : def.at+uint32(def.nWords)+uint32(def.nIdent)] {
+			note(id)
+		}
+	}
+	slices.Sort(global)
+	nNames := 0
+	for l, id := range global {
+		toLocal[id] = uint32(l) + 1
+		if strings.HasPrefix(x.wordName(id), "\x00") {
+			nNames++
+		}
+	}
+	v := &scopeVocab{
+		byWord:   make(map[string]uint32, len(global)-nNames),
+		byName:   make(map[string]uint32, nNames),
+		global:   global,
+		postings: make([][]int32, len(global)),
+		ids:      make([]uint32, len(ds.ids)),
+		defs:     make([]vocabDef, len(ds.defs)),
+	}
+	// The keys are copied next to each other: a lookup that finds one compares it, and keys
+	// scattered over the heap cost a cache miss each.
+	size := 0
+	for _, id := range global {
+		size += len(x.wordName(id))
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for _, id := range global {
+		b.WriteString(x.wordName(id))
+	}
+	keys := b.String()
+	names := make([]string, len(global)) // by local id, for a name
+	for l, id := range global {
+		w := keys[:len(x.wordName(id))]
+		keys = keys[len(w):]
+		if strings.HasPrefix(w, "\x00") {
+			names[l] = w[1:]
+			v.byName[w[1:]] = uint32(l)
+		} else {
+			v.byWord[w] = uint32(l)
+		}
+	}
+	for i, id := range ds.ids {
+		v.ids[i] = toLocal[id] - 1
+	}
+	count := make([]int32, len(global))
+	for i := range ds.defs {
+		def, vd := &ds.defs[i], &v.defs[i]
+		*vd = vocabDef{doc: def.doc, name: toLocal[def.nameID] - 1, term: def.term, line: def.line, at: def.at,
+			nWords: def.nWords, nName: def.nName, nIdent: def.nIdent, method: def.method}
+		if def.doc == deadDef {
+			continue
+		}
+		vd.meta = x.meta[def.doc]
+		count[vd.name]++
+		for _, l := range v.ids[def.at : def.at+uint32(def.nWords)+uint32(def.nIdent)] {
+			count[l]++
+		}
+	}
+	for _, id := range global {
+		toLocal[id] = 0
+	}
+	// The postings share one array, each filled in the order of the definitions.
+	all := make([]int32, 0, len(ds.ids)+len(ds.defs))
+	for l, n := range count {
+		v.postings[l] = all[len(all) : len(all) : len(all)+int(n)]
+		all = all[:len(all)+int(n)]
+	}
+	for i := range v.defs {
+		vd := &v.defs[i]
+		if vd.doc == deadDef {
+			continue
+		}
+		at := int32(i)
+		for _, l := range v.words(vd) {
+			v.postings[l] = append(v.postings[l], at)
+		}
+		v.postings[vd.name] = append(v.postings[vd.name], at)
+		for _, l := range v.idents(vd) {
+			v.postings[l] = append(v.postings[l], at)
+		}
+	}
+	v.first, v.next = make([]int32, len(global)), make([]int32, len(ds.defs))
+	for l := range v.first {
+		v.first[l] = -1
+	}
+	for i := len(ds.defs) - 1; i >= 0; i-- {
+		if vd := &v.defs[i]; vd.doc != deadDef {
+			v.next[i], v.first[vd.name] = v.first[vd.name], int32(i)
+			b := nameBit(names[vd.name])
+			v.defined[b/64] |= 1 << (b % 64)
+		}
+	}
+	v.rankFiles(x, ds)
+	ds.vocab.Store(v)
+	return v
+}
+
+// rankFiles sets vocabDef.file: the rank of each live definition's file by source, then path.
+func (v *scopeVocab) rankFiles(x *memIndex, ds *dirScope) {
+	slot := make(map[fileKey]uint32)
+	var files []*codectx.Chunk // by slot, one chunk of the file
+	var last *codectx.Chunk
+	var at uint32
 	for i := range ds.defs {
 		def := &ds.defs[i]
 		if def.doc == deadDef {
 			continue
 		}
-		at := int32(i)
-		for _, id := range ds.words(def) {
-			m[id] = append(m[id], at)
+		// A file's definitions come one after another: the map is read once a file.
+		c := x.docs[def.doc].chunk
+		if last == nil || c.Source != last.Source || c.Path != last.Path {
+			k := fileKey{c.Source, c.Path}
+			n, ok := slot[k]
+			if !ok {
+				n = uint32(len(files))
+				slot[k] = n
+				files = append(files, c)
+			}
+			last, at = c, n
 		}
-		m[def.nameID] = append(m[def.nameID], at)
-		for _, id := range ds.idents(def) {
-			m[id] = append(m[id], at)
+		v.defs[i].file = at
+	}
+	order := make([]uint32, len(files))
+	for i := range order {
+		order[i] = uint32(i)
+	}
+	slices.SortFunc(order, func(a, b uint32) int {
+		ca, cb := files[a], files[b]
+		if c := strings.Compare(ca.Source, cb.Source); c != 0 {
+			return c
+		}
+		return strings.Compare(ca.Path, cb.Path)
+	})
+	rank := make([]uint32, len(files))
+	for r, n := range order {
+		rank[n] = uint32(r)
+	}
+	for i := range v.defs {
+		if vd := &v.defs[i]; vd.doc != deadDef {
+			vd.file = rank[vd.file]
 		}
 	}
-	ds.postings.Store(&m)
-	return m
+}
+
+// words returns the definition's header words in local ids, the name's first.
+func (v *scopeVocab) words(d *vocabDef) []uint32 { return v.ids[d.at : d.at+uint32(d.nWords)] }
+
+// idents returns the header's other identifiers, whole, in local ids.
+func (v *scopeVocab) idents(d *vocabDef) []uint32 {
+	at := d.at + uint32(d.nWords)
+	return v.ids[at : at+uint32(d.nIdent)]
 }
 
 // removeScope drops the definitions of doc d. The caller holds mu for writing.
 func (x *memIndex) removeScope(dir string, d uint32) {
+	c := x.docs[d].chunk
+	for _, sym := range c.Symbols {
+		if sym.Kind == "heading" {
+			x.countHeadings(dir, -1)
+		}
+	}
 	ds := x.scopes[dir]
 	if ds == nil {
 		return
 	}
-	c := x.docs[d].chunk
 	for i := range ds.defs {
 		if def := &ds.defs[i]; def.doc == d {
 			if isTypeKind(c.Symbols[def.sym].Kind) {
@@ -195,7 +417,7 @@ func (x *memIndex) removeScope(dir string, d uint32) {
 			ds.live--
 		}
 	}
-	ds.postings.Store(nil)
+	ds.vocab.Store(nil)
 	switch {
 	case ds.live == 0:
 		delete(x.scopes, dir)
@@ -209,6 +431,20 @@ func (x *memIndex) removeScope(dir string, d uint32) {
 				ds.add(def, w, id)
 			}
 		}
+	}
+}
+
+// countHeadings counts a heading symbol of dir (delta 1) or forgets one (-1): the scope leaves
+// them out, so that memIndex.definitions reads a folder's definitions there only when it has
+// none. The caller holds mu for writing.
+func (x *memIndex) countHeadings(dir string, delta int) {
+	if x.headings == nil {
+		x.headings = make(map[string]int)
+	}
+	if n := x.headings[dir] + delta; n > 0 {
+		x.headings[dir] = n
+	} else {
+		delete(x.headings, dir)
 	}
 }
 
@@ -282,7 +518,7 @@ const (
 
 // scopeScratch is a scope query's working memory, reused through a sync.Pool.
 type scopeScratch struct {
-	marks   []uint8 // by word or name id
+	marks   []uint8 // by the folder's word or name id (scopeVocab)
 	marked  []uint32
 	seen    []bool // by definition, within the folder
 	visited []int32
@@ -303,16 +539,16 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 	}
 	fl := x.newFilter(f)
 	n := ds.live
-	postings := ds.index()
-	df := func(id uint32) int { return len(postings[id]) } // how many definitions of the folder hold a word
-	files := ds.fileCounts(x.gen)
-
 	sc, _ := x.scopeScratch.Get().(*scopeScratch)
 	if sc == nil {
 		sc = &scopeScratch{}
 	}
-	if len(sc.marks) <= len(x.wordIDs) {
-		sc.marks = make([]uint8, len(x.wordIDs)+4096)
+	// Clues are resolved, marked and visited in the folder's own ids (scopeVocab).
+	v := ds.index(x)
+	df := func(id uint32) int { return len(v.postings[id]) } // how many definitions of the folder hold a word
+	files := ds.fileCounts(x.gen)
+	if len(sc.marks) < len(v.global) {
+		sc.marks = make([]uint8, len(v.global)+1024)
 	}
 	if len(sc.seen) < len(ds.defs) {
 		sc.seen = make([]bool, len(ds.defs)+256)
@@ -338,41 +574,39 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 		marks[id] = m | bit
 		return m&bit != 0
 	}
-	// The key is built in a buffer kept for the call: a lookup allocates nothing.
-	var key []byte
-	lookup := func(name string) (uint32, bool) {
-		key = append(append(key[:0], 0), name...)
-		id, ok := x.wordIDs[string(key)]
-		return id, ok
-	}
 	for _, name := range clues.Skip {
-		if id, ok := lookup(name); ok {
+		if id, ok := v.byName[name]; ok {
 			mark(id, markSkip)
 		}
 	}
 	var ids []uint32 // the order of visits (below)
 	if clues.Only != nil {
 		for _, name := range clues.Only {
-			if id, ok := lookup(name); ok && marks[id]&markSkip == 0 && !mark(id, markOnly) {
+			if id, ok := v.byName[name]; ok && marks[id]&markSkip == 0 && !mark(id, markOnly) {
 				ids = append(ids, id)
 			}
 		}
 	}
+	// Used marks count only on the folder's own names (UsedBefore): the others are not looked
+	// up.
 	for _, name := range clues.Used {
-		if id, ok := lookup(name); ok {
+		if !v.mayDefine(name) {
+			continue
+		}
+		if id, ok := v.byName[name]; ok {
 			mark(id, markUsed)
 		}
 	}
 	var suffix, types []uint32
 	for _, name := range clues.Suffix {
-		if id, ok := lookup(name); ok && marks[id]&markSkip == 0 && !mark(id, markSuffix) {
+		if id, ok := v.byName[name]; ok && marks[id]&markSkip == 0 && !mark(id, markSuffix) {
 			suffix = append(suffix, id)
 		}
 	}
 	// Type clues count only for names the index knows as types: a parameter's name in a
 	// signature ("key", "value") says nothing.
 	for _, name := range clues.Types {
-		if id, ok := lookup(name); ok && x.isType(id) && !mark(id, markType) {
+		if id, ok := v.byName[name]; ok && x.isType(v.global[id]) && !mark(id, markType) {
 			types = append(types, id)
 		}
 	}
@@ -385,7 +619,7 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 			bit = markAround
 		}
 		for _, w := range list {
-			if id, ok := x.wordIDs[w]; ok && (n < 12 || df(id)*3 <= n) {
+			if id, ok := v.byWord[w]; ok && (n < 12 || df(id)*3 <= n) {
 				if marks[id]&(markNear|markAround) == 0 {
 					words = append(words, id)
 				}
@@ -398,33 +632,30 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 		def   int32
 		score float64
 	}
-	var best []cand // the limit best, kept sorted best first
+	best := make([]cand, 0, min(limit, 64)+1) // the limit best, kept sorted best first
 	better := func(a, b cand) bool {
 		if a.score != b.score {
 			return a.score > b.score
 		}
-		da, db := &ds.defs[a.def], &ds.defs[b.def]
-		ca, cb := x.docs[da.doc].chunk, x.docs[db.doc].chunk
-		if ca.Source != cb.Source {
-			return ca.Source < cb.Source
-		}
-		if ca.Path != cb.Path {
-			return ca.Path < cb.Path
+		// By source, path and line: the files' ranks spare reading their chunks.
+		da, db := &v.defs[a.def], &v.defs[b.def]
+		if da.file != db.file {
+			return da.file < db.file
 		}
 		return da.line < db.line
 	}
 	offer := func(c cand) {
-		def := &ds.defs[c.def]
-		if def.doc == deadDef || marks[def.nameID]&markSkip != 0 || clues.NoMethods && def.method {
+		def := &v.defs[c.def]
+		if def.doc == deadDef || marks[def.name]&markSkip != 0 || clues.NoMethods && def.method {
 			return
 		}
-		if clues.Only != nil && marks[def.nameID]&markOnly == 0 {
+		if clues.Only != nil && marks[def.name]&markOnly == 0 {
 			return // reached through a header that mentions one of the names
 		}
 		if len(best) == limit && !better(c, best[len(best)-1]) {
 			return
 		}
-		if !fl.pass(x.meta[def.doc]) {
+		if !fl.pass(def.meta) {
 			return
 		}
 		at := len(best)
@@ -434,7 +665,7 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 		// One definition per name: a name defined twice in a folder (build variants) counts
 		// once.
 		for k, b := range best {
-			if ds.defs[b.def].nameID == def.nameID {
+			if v.defs[b.def].name == def.name {
 				if k <= at {
 					return // the one kept ranks at least as well
 				}
@@ -448,13 +679,13 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 		}
 	}
 	score := func(i int32) float64 {
-		def := &ds.defs[i]
+		def := &v.defs[i]
 		var ft codectx.ScopeFeatures
-		m := marks[def.nameID]
+		m := marks[def.name]
 		ft.InSuffix = m&markSuffix != 0
 		ft.UsedBefore = m&markUsed != 0
 		nameHits, shared := 0, 0
-		for j, id := range ds.words(def) {
+		for j, id := range v.words(def) {
 			m := marks[id]
 			if j < int(def.nName) && m&markNear != 0 {
 				nameHits++
@@ -469,7 +700,7 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 		if def.nWords > 0 {
 			ft.HeaderShare = float64(shared) / float64(def.nWords)
 		}
-		for _, id := range ds.idents(def) {
+		for _, id := range v.idents(def) {
 			if marks[id]&markType != 0 {
 				ft.NamesType = true
 				break
@@ -477,14 +708,20 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 		}
 		if def.term != noTerm && def.doc != deadDef {
 			// Counting the files that mention the name reads postings: skip it for a
-			// definition that could not make the answer even at full popularity.
-			if len(best) == limit {
-				ft.Files = codectx.PopularFiles
-				if hi := codectx.ScopeScore(ft); hi < best[len(best)-1].score {
-					return hi
+			// definition that could not make the answer even at full popularity. A count
+			// made already is read as it is (the answer is the same: the score cannot
+			// exceed that bound).
+			if v := files.n[i].Load(); v > 0 {
+				ft.Files = int(v - 1)
+			} else {
+				if len(best) == limit {
+					ft.Files = codectx.PopularFiles
+					if hi := codectx.ScopeScore(ft); hi < best[len(best)-1].score {
+						return hi
+					}
 				}
+				ft.Files = files.otherFiles(x, i, &ds.defs[i])
 			}
-			ft.Files = files.otherFiles(x, i, def)
 		}
 		return codectx.ScopeScore(ft)
 	}
@@ -515,7 +752,7 @@ func (x *memIndex) scope(dir string, clues codectx.ScopeClues, f codectx.SearchF
 	scored := 0
 visit:
 	for _, id := range ids {
-		for _, i := range postings[id] {
+		for _, i := range v.postings[id] {
 			if seen[i] {
 				continue
 			}
@@ -535,10 +772,13 @@ visit:
 			if seen[i] {
 				continue
 			}
-			if def := &ds.defs[i]; fl.path >= 0 && (def.doc == deadDef || int64(x.meta[def.doc].path) != fl.path) {
+			if vd := &v.defs[i]; fl.path >= 0 && (vd.doc == deadDef || int64(vd.meta.path) != fl.path) {
 				continue
 			}
 			looked++
+			if v.defs[i].doc == deadDef {
+				continue // offer would drop it
+			}
 			offer(cand{int32(i), score(int32(i))})
 		}
 	}

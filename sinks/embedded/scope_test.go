@@ -3,6 +3,8 @@ package embedded
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/rand"
 	"slices"
 	"strings"
 	"testing"
@@ -145,5 +147,156 @@ func TestScopePopularityFollowsChanges(t *testing.T) {
 	}
 	if got := first(); got != "Alpha" {
 		t.Fatalf("after those files were deleted, %s ranks first, want Alpha again", got)
+	}
+}
+
+// Definitions within a folder (SearchFilter.Dir) are read from the folder's scope once a query
+// built it (scopeVocab): they follow files added and removed, and a heading of the same name,
+// which the scope leaves out, is still found.
+func TestDefinitionsInDirFollowChanges(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	put := func(path, lang, body string, syms ...codectx.Symbol) {
+		t.Helper()
+		c := codectx.Chunk{Source: "s", Path: path, Language: lang, StartLine: 1, EndLine: 3, Body: body,
+			ContentHash: codectx.ContentHash([]byte(body)), Symbols: syms}
+		c.ID = codectx.ChunkID(c.Source, c.Path, 1, 3, c.ContentHash)
+		if err := st.PutFile(ctx, codectx.File{Source: "s", Path: path, Language: lang, BlobHash: c.ContentHash, Chunks: []codectx.IndexedChunk{{Chunk: c}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fn := func(name string, line int) codectx.Symbol {
+		return codectx.Symbol{Name: name, Kind: "function", StartLine: line, EndLine: line}
+	}
+	// got lists where Parse is defined in pkg, after a scope query (which builds the cache).
+	got := func() string {
+		t.Helper()
+		if _, err := st.Scope(ctx, "pkg", codectx.ScopeClues{Used: []string{"Parse"}}, codectx.SearchFilter{}, 10); err != nil {
+			t.Fatal(err)
+		}
+		hits, err := st.Definitions(ctx, []string{"Missing", "Parse", "Other", "Parse"}, codectx.SearchFilter{Dir: "pkg"}, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, h := range hits {
+			out = append(out, fmt.Sprintf("%s:%d %s", h.Path, h.Symbol.StartLine, h.Symbol.Name))
+		}
+		return strings.Join(out, ", ")
+	}
+	put("pkg/b.go", "go", "func Parse() {}\nfunc Other() {}\nfunc Parse() {}", fn("Parse", 1), fn("Other", 2), fn("Parse", 3))
+	put("other/c.go", "go", "func Parse() {}", fn("Parse", 1))
+	if g, want := got(), "pkg/b.go:1 Parse, pkg/b.go:3 Parse, pkg/b.go:2 Other"; g != want {
+		t.Fatalf("Definitions = %q, want %q", g, want)
+	}
+	put("pkg/a.go", "go", "// Parse parses.\nfunc Parse(s string) {}", fn("Parse", 2))
+	if g, want := got(), "pkg/a.go:2 Parse, pkg/b.go:1 Parse, pkg/b.go:3 Parse, pkg/b.go:2 Other"; g != want {
+		t.Fatalf("after a.go came, Definitions = %q, want %q", g, want)
+	}
+	put("pkg/README.md", "markdown", "# Parse\n\nHow to parse.", codectx.Symbol{Name: "Parse", Kind: "heading", StartLine: 1, EndLine: 3})
+	if g, want := got(), "pkg/README.md:1 Parse, pkg/a.go:2 Parse, pkg/b.go:1 Parse, pkg/b.go:3 Parse, pkg/b.go:2 Other"; g != want {
+		t.Fatalf("with a heading Parse, Definitions = %q, want %q", g, want)
+	}
+	for _, p := range []string{"pkg/README.md", "pkg/b.go"} {
+		if err := st.DeleteFile(ctx, "s", p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if g, want := got(), "pkg/a.go:2 Parse"; g != want {
+		t.Fatalf("after README.md and b.go went, Definitions = %q, want %q", g, want)
+	}
+	if len(st.idx.headings) != 0 {
+		t.Fatalf("headings left counted: %v", st.idx.headings)
+	}
+	if err := st.DeleteFile(ctx, "s", "pkg/a.go"); err != nil {
+		t.Fatal(err)
+	}
+	if g := got(); g != "" {
+		t.Fatalf("with pkg empty, Definitions = %q, want none", g)
+	}
+}
+
+// Through random churn, a folder's scope lists the definitions of each name exactly as
+// symbolsIn does, when the folder has no headings: memIndex.definitions reads either.
+func TestScopeNamedMatchesSymbolsIn(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.idx.renumberMin = 16 // docs are renumbered along the way too
+	rng := rand.New(rand.NewSource(1))
+	names := []string{"Parse", "Format", "New", "String", "parse"}
+	for step := 0; step < 400; step++ {
+		path := fmt.Sprintf("d%d/f%d.go", rng.Intn(3), rng.Intn(8))
+		if rng.Intn(4) == 0 {
+			if err := st.DeleteFile(ctx, "s", path); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			var syms []codectx.Symbol
+			var body strings.Builder
+			for i := range rng.Intn(5) {
+				name := names[rng.Intn(len(names))]
+				fmt.Fprintf(&body, "func %s(x int) {}\n", name)
+				syms = append(syms, codectx.Symbol{Name: name, Kind: "function", StartLine: i + 1, EndLine: i + 1})
+			}
+			b := body.String()
+			c := codectx.Chunk{Source: "s", Path: path, Language: "go", StartLine: 1, EndLine: 5, Body: b, ContentHash: codectx.ContentHash([]byte(b)), Symbols: syms}
+			c.ID = codectx.ChunkID(c.Source, c.Path, 1, 5, c.ContentHash)
+			if err := st.PutFile(ctx, codectx.File{Source: "s", Path: path, Language: "go", BlobHash: c.ContentHash, Chunks: []codectx.IndexedChunk{{Chunk: c}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		x := st.idx
+		x.mu.RLock()
+		for dir, ds := range x.scopes {
+			v := ds.index(x)
+			for _, name := range names {
+				var got []symRef
+				if l, ok := v.byName[name]; ok {
+					v.named(l, func(i int32) { got = append(got, symRef{doc: ds.defs[i].doc, sym: int(ds.defs[i].sym)}) })
+				}
+				if want := x.symbolsIn[nameDir{name, dir}]; fmt.Sprint(got) != fmt.Sprint(want) && len(got)+len(want) > 0 {
+					x.mu.RUnlock()
+					t.Fatalf("step %d: %s in %s: scope has %v, symbolsIn %v", step, name, dir, got, want)
+				}
+			}
+		}
+		x.mu.RUnlock()
+	}
+	if st.idx.renumbers == 0 {
+		t.Fatal("the docs were never renumbered")
+	}
+}
+
+// firstDefs keeps what sorting the group whole keeps, ties included.
+func TestFirstDefsMatchesSort(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for round := 0; round < 2000; round++ {
+		var chunks []*codectx.Chunk
+		for i := range 1 + rng.Intn(4) {
+			c := &codectx.Chunk{Source: "s", Path: fmt.Sprintf("p%d.go", rng.Intn(3))}
+			for j := range 3 {
+				c.Symbols = append(c.Symbols, codectx.Symbol{Name: "N", Kind: []string{"function", "method"}[rng.Intn(2)], StartLine: rng.Intn(4) + j*i})
+			}
+			chunks = append(chunks, c)
+		}
+		var group []defRef
+		for i := range rng.Intn(20) {
+			c := chunks[rng.Intn(len(chunks))]
+			group = append(group, defRef{r: symRef{doc: uint32(i), sym: rng.Intn(len(c.Symbols))}, c: c, near: rng.Intn(3) == 0, path: math.MaxUint32})
+		}
+		limit := 1 + rng.Intn(5)
+		got := slices.Clone(firstDefs(slices.Clone(group), nil, limit))
+		want := sortDefs(slices.Clone(group), nil, limit)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("round %d: firstDefs = %v, sorting keeps %v", round, got, want)
+		}
 	}
 }
