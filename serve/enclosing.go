@@ -20,19 +20,11 @@ func enclosingFuncName(fam, prefix string) string {
 	return ""
 }
 
-// goEnclosingFunc reads the last top-level func header of prefix, unless a closing brace in
-// column 0 ends its body before the cursor (gofmt puts both there).
+// goEnclosingFunc reads the name in the last top-level func header of prefix (see
+// goEnclosingHeader).
 func goEnclosingFunc(prefix string) string {
-	for end := len(prefix); end > 0; {
-		start := strings.LastIndexByte(prefix[:end], '\n') + 1
-		line := prefix[start:end]
-		end = start - 1
-		switch {
-		case strings.HasPrefix(line, "}"):
-			return ""
-		case strings.HasPrefix(line, "func "):
-			return goFuncName(line[len("func "):])
-		}
+	if header := goEnclosingHeader(prefix); header != "" {
+		return goFuncName(header[len("func "):])
 	}
 	return ""
 }

@@ -265,12 +265,27 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 		})
 	}
 
+	// Go names made of the names beside the cursor (scanPlanBinaryFloat4ToFloat64Scanner).
+	if codectx.LanguageFamily(lang) == "go" {
+		r.safely("parts", func() error {
+			return r.parts(ctx, req, usedSet, looked, defFilter, add)
+		})
+	}
+
 	list := make([]*candidate, len(all))
 	for i := range all {
 		list[i] = &all[i]
 	}
 	if codectx.LanguageFamily(lang) == "go" {
 		weighByPlace(list, goPlaceOf(full))
+		// In a sequence of lines alike, the names between those of the lines beside the cursor.
+		weighBySequence(list, sequenceBounds(req.Prefix, req.Suffix), after)
+		// The methods of the types at hand (the receiver's fields) over same-named others.
+		r.safely("types", func() error {
+			types, err := r.goFieldTypes(ctx, req, full, defFilter)
+			weighByTypes(list, types)
+			return err
+		})
 	}
 	slices.SortFunc(list, func(a, b *candidate) int {
 		if a.score != b.score {
