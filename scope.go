@@ -71,12 +71,31 @@ func ScopeScore(f ScopeFeatures) float64 {
 		s += clue
 	}
 	// Popularity counts less than a clue, and saturates at PopularFiles files.
-	s += 0.3 * min(1, math.Log1p(float64(f.Files))/math.Log1p(PopularFiles))
+	s += 0.3 * popularity(f.Files)
 	if f.UsedBefore {
 		s *= usedBefore
 	}
 	return s
 }
+
+// popularity is min(1, log1p(files)/log1p(PopularFiles)), read from a table: every scored
+// definition needs it, and the two logarithms were a tenth of the scope signal's cost.
+func popularity(files int) float64 {
+	if files >= PopularFiles {
+		return 1
+	}
+	if files <= 0 {
+		return 0
+	}
+	return popularityTable[files]
+}
+
+var popularityTable = func() (t [PopularFiles]float64) {
+	for i := range t {
+		t[i] = min(1, math.Log1p(float64(i))/math.Log1p(PopularFiles))
+	}
+	return t
+}()
 
 // Words returns the distinct words of the identifiers in s, lower-cased and split at
 // camelCase, snake_case and digits ("parseHTTPConfig" gives parse, http, config); words of one

@@ -1,6 +1,7 @@
 package codectx
 
 import (
+	"math"
 	"slices"
 	"testing"
 )
@@ -49,5 +50,14 @@ func TestScopeScoreUsedBefore(t *testing.T) {
 	f.UsedBefore = true
 	if used := ScopeScore(f); !(used < fresh) {
 		t.Errorf("a name used before the cursor scores %v, not under %v", used, fresh)
+	}
+}
+
+func TestPopularityTable(t *testing.T) {
+	for files := -1; files <= 3*PopularFiles; files++ {
+		want := min(1, math.Log1p(float64(max(files, 0)))/math.Log1p(PopularFiles))
+		if got := popularity(files); got != want {
+			t.Errorf("popularity(%d) = %v, want %v", files, got, want)
+		}
 	}
 }
