@@ -154,37 +154,14 @@ func (r *Retriever) fileInfo(ctx context.Context, source, p string) (*fileInfo, 
 	if imports.Supports(info.lang) {
 		info.imports = imports.Parse(info.lang, info.text)
 	}
-	r.files.put(key, info)
+	// The size: the text, and roughly what its names take once read.
+	r.files.put(key, info, 2*len(info.text), fileCacheSize, fileCacheBytes)
 	return info, nil
 }
 
-// fileCache keeps what the retriever read of recent files: an editor asks about a few files
-// many times. It holds at most fileCacheSize files and about fileCacheBytes.
-type fileCache struct {
-	mu    sync.Mutex
-	m     map[uint64]*fileInfo
-	bytes int
-}
-
+// Retriever.files keeps what the retriever read of recent files: an editor asks about a few
+// files many times. It holds at most fileCacheSize files and about fileCacheBytes.
 const (
 	fileCacheSize  = 1024
 	fileCacheBytes = 64 << 20
 )
-
-func (c *fileCache) get(key uint64) (*fileInfo, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, ok := c.m[key]
-	return v, ok
-}
-
-func (c *fileCache) put(key uint64, v *fileInfo) {
-	size := 2 * len(v.text) // the text, and roughly what its names take once read
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= fileCacheSize || c.bytes+size > fileCacheBytes {
-		c.m, c.bytes = make(map[uint64]*fileInfo), 0 // dropping all is cheaper than tracking use
-	}
-	c.m[key] = v
-	c.bytes += size
-}

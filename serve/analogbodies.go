@@ -3,7 +3,6 @@ package serve
 import (
 	"slices"
 	"strings"
-	"sync"
 )
 
 // bodyNames is what the analogs signal reads in a hit's body: its identifiers (see eachIdentAt),
@@ -57,42 +56,27 @@ func scanBody(body string, sc *analogScratch) *bodyNames {
 	return &bodyNames{body: body, names: slices.Clone(t.keys), uses: slices.Clone(uses), lines: slices.Clone(lines)}
 }
 
-// analogBodies keeps the bodyNames of recent hits, by chunk id.
-var analogBodies bodyCache
-
-// bodyCache holds at most bodyCacheSize bodies and about bodyCacheBytes.
-type bodyCache struct {
-	mu    sync.Mutex
-	m     map[string]*bodyNames
-	bytes int
-}
+// analogBodies keeps the bodyNames of recent hits, by chunk id: at most bodyCacheSize bodies
+// and about bodyCacheBytes.
+var analogBodies dropCache[string, *bodyNames]
 
 const (
 	bodyCacheSize  = 4096
 	bodyCacheBytes = 32 << 20
 )
 
-// get returns the bodyNames of the chunk id with body, or nil.
-func (c *bodyCache) get(id, body string) *bodyNames {
-	c.mu.Lock()
-	b := c.m[id]
-	c.mu.Unlock()
-	// An id kept for another body has it read again. The index's own body compares equal at
-	// once: the same address.
-	if b == nil || b.body != body {
-		return nil
+// cachedBody returns the bodyNames kept for the chunk id with body, or nil. An id kept for
+// another body has it read again. The index's own body compares equal at once: the same
+// address.
+func cachedBody(id, body string) *bodyNames {
+	if b, ok := analogBodies.get(id); ok && b.body == body {
+		return b
 	}
-	return b
+	return nil
 }
 
-func (c *bodyCache) put(id string, b *bodyNames) {
-	// The body too: once the index drops it, the cache still holds it.
+// keepBody keeps b, the body too: once the index drops it, the cache still holds it.
+func keepBody(id string, b *bodyNames) {
 	size := len(b.body) + 24*len(b.names) + 4*len(b.uses) + 4*len(b.lines) + 64
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= bodyCacheSize || c.bytes+size > bodyCacheBytes {
-		c.m, c.bytes = make(map[string]*bodyNames), 0 // dropping all is cheaper than tracking use
-	}
-	c.m[id] = b
-	c.bytes += size
+	analogBodies.put(id, b, size, bodyCacheSize, bodyCacheBytes)
 }

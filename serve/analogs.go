@@ -151,11 +151,11 @@ func (r *Retriever) analogs(ctx context.Context, req ContextRequest, fam string,
 		if read++; read > analogHits {
 			break
 		}
-		b := analogBodies.get(h.ID, h.Body)
+		b := cachedBody(h.ID, h.Body)
 		if b == nil {
 			b = scanBody(h.Body, sc)
 			if h.ID != "" {
-				analogBodies.put(h.ID, b)
+				keepBody(h.ID, b)
 			}
 		}
 		sc.read(&cur, b, i, h.Score/top)

@@ -87,7 +87,7 @@ type Retriever struct {
 	Identifiers func(text []byte) []string
 	Log         *slog.Logger
 
-	files fileCache // what was read of indexed files (text, imports, names used), by content
+	files dropCache[uint64, *fileInfo] // what was read of indexed files (text, imports, names used), by content
 }
 
 // Tuning of the signals. Definitions of names used at the cursor are what the next line needs
