@@ -459,27 +459,11 @@ func (r *Retriever) definitions(ctx context.Context, req ContextRequest, before,
 			perName[pos]++
 		}
 	}
-	// The names' signals ("symbol:" and the name) are cut from one string: one allocation.
+	// Each name's signal, made once for all its hits.
 	var signals [maxIdentifiers]string
-	var sb strings.Builder
-	n := 0
 	for pos, count := range perName {
 		if count > 0 {
-			n += len("symbol:") + len(names[pos])
-		}
-	}
-	sb.Grow(n)
-	for pos, count := range perName {
-		if count > 0 {
-			sb.WriteString("symbol:")
-			sb.WriteString(names[pos])
-		}
-	}
-	all := sb.String()
-	for pos, count := range perName {
-		if count > 0 {
-			k := len("symbol:") + len(names[pos])
-			signals[pos], all = all[:k], all[k:]
+			signals[pos] = "symbol:" + names[pos]
 		}
 	}
 	dir := path.Dir(req.Filepath)
