@@ -102,12 +102,18 @@ var popularityTable = func() (t [PopularFiles]float64) {
 // letter and numbers are left out. It compares a few lines cheaply; the lexical index has its
 // own, richer tokenizer.
 func Words(s string) []string {
-	var out []string
+	ws := wordScratches.Get().(*wordScratch)
+	out := ws.out[:0]
 	var seen map[string]bool // once out is long, a scan of it costs more than a map
 	defer func() {
 		if seen != nil {
 			clear(seen)
 			wordSets.Put(seen)
+		}
+		if cap(out) <= 4096 {
+			clear(out)
+			ws.out = out[:0]
+			wordScratches.Put(ws)
 		}
 	}()
 	add := func(w string) {
@@ -153,8 +159,17 @@ func Words(s string) []string {
 		}
 		i = j
 	}
-	return out
+	if len(out) == 0 {
+		return nil
+	}
+	// The answer gets a slice of its own size; the scratch goes back to the pool.
+	return slices.Clone(out)
 }
+
+// wordScratch is the list Words builds, kept between calls in wordScratches.
+type wordScratch struct{ out []string }
+
+var wordScratches = sync.Pool{New: func() any { return &wordScratch{out: make([]string, 0, 64)} }}
 
 // FirstLines returns the first n lines of s, each with its line break (all of s when it has
 // fewer).

@@ -52,13 +52,20 @@ type importTarget struct {
 
 // importsSignal adds the definitions the cursor's file imports. looked lists the names the
 // definitions signal already looked up (they are near the cursor), clues the scope clues.
-func (r *Retriever) importsSignal(ctx context.Context, req ContextRequest, lang string, prefixImports []imports.Import, clues codectx.ScopeClues, nearIDs map[string]bool, f codectx.SearchFilter, add addFunc) error {
+func (r *Retriever) importsSignal(ctx context.Context, req ContextRequest, lang string, prefixImports []imports.Import, clues codectx.ScopeClues, before, after []string, f codectx.SearchFilter, add addFunc) error {
 	if req.Filepath == "" || !imports.Supports(lang) {
 		return nil
 	}
 	fam := codectx.LanguageFamily(lang)
 	if fam != "python" && fam != "js" {
 		return nil // Go's imports name other packages: the scope signal covers a package's own
+	}
+	// The identifiers around the cursor.
+	nearIDs := make(map[string]bool, len(before)+len(after))
+	for _, list := range [][]string{before, after} {
+		for _, id := range list {
+			nearIDs[id] = true
+		}
 	}
 	sources := f.Sources
 	if len(sources) == 0 {

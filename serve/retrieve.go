@@ -142,8 +142,7 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 	// slice and the map are kept between requests (what is returned copies out of them).
 	sc := candidatePool.Get().(*candidateScratch)
 	defer sc.release()
-	cands, all := sc.bySpan, sc.all[:0]
-	slab := make([]string, 0, expectCandidates)
+	cands, all, slab := sc.bySpan, sc.all[:0], sc.slab[:0]
 	add := func(c codectx.Chunk, start, end int, body string, score float64, signal, kind string) {
 		key := spanKey{c.Source, c.Path, start, end}
 		if i, ok := cands[key]; ok {
@@ -156,7 +155,7 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 			return
 		}
 		if len(slab) == cap(slab) {
-			slab = make([]string, 0, expectCandidates)
+			slab = make([]string, 0, expectCandidates) // the scratch keeps the first only
 		}
 		slab = append(slab, signal)
 		cands[key] = len(all)
@@ -218,7 +217,7 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 			}
 		}
 	}
-	usedSet := make(map[string]bool, len(used))
+	usedSet := sc.used
 	for _, u := range used {
 		usedSet[u] = true
 	}
@@ -242,13 +241,7 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 		Around: codectx.Words(prefixTail + "\n" + suffixHead),
 	}
 	r.safely("imports", func() error {
-		near := make(map[string]bool, len(before)+len(after))
-		for _, list := range [][]string{before, after} {
-			for _, id := range list {
-				near[id] = true
-			}
-		}
-		return r.importsSignal(ctx, req, lang, prefixImports, clues, near, defFilter, add)
+		return r.importsSignal(ctx, req, lang, prefixImports, clues, before, after, defFilter, add)
 	})
 	r.safely("scope", func() error {
 		return r.scope(ctx, req, clues, defFilter, add)
@@ -272,10 +265,11 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 		})
 	}
 
-	list := make([]*candidate, len(all))
+	list := sc.list[:0]
 	for i := range all {
-		list[i] = &all[i]
+		list = append(list, &all[i])
 	}
+	sc.list = list
 	if codectx.LanguageFamily(lang) == "go" {
 		weighByPlace(list, goPlaceOf(full))
 		// In a sequence of lines alike, the names between those of the lines beside the cursor.
@@ -312,10 +306,14 @@ type spanKey struct {
 type candidateScratch struct {
 	bySpan map[spanKey]int
 	all    []candidate
+	list   []*candidate    // all, to sort
+	used   map[string]bool // the names the code before the cursor uses
+	slab   []string        // the candidates' first signals
 }
 
 var candidatePool = sync.Pool{New: func() any {
-	return &candidateScratch{bySpan: make(map[spanKey]int, expectCandidates), all: make([]candidate, 0, expectCandidates)}
+	return &candidateScratch{bySpan: make(map[spanKey]int, expectCandidates), all: make([]candidate, 0, expectCandidates),
+		used: make(map[string]bool, expectCandidates), slab: make([]string, 0, expectCandidates)}
 }}
 
 // release clears the scratch (it must not keep chunks alive) and returns it to the pool. One
@@ -324,9 +322,15 @@ func (sc *candidateScratch) release() {
 	if cap(sc.all) > 16*expectCandidates {
 		return
 	}
+	if len(sc.used) > 16*expectCandidates {
+		sc.used = make(map[string]bool, expectCandidates) // clearing costs what the map once held
+	}
 	clear(sc.bySpan)
+	clear(sc.used)
 	clear(sc.all[:cap(sc.all)])
-	sc.all = sc.all[:0]
+	clear(sc.list[:cap(sc.list)])
+	clear(sc.slab[:cap(sc.slab)])
+	sc.all, sc.list = sc.all[:0], sc.list[:0]
 	candidatePool.Put(sc)
 }
 
@@ -660,7 +664,8 @@ func pack(list []*candidate, maxSnippets, maxChars int) []Snippet {
 		source, path string
 		span
 	}
-	var kept []keptSpan // few: at most a snippet each
+	var keptBuf [16]keptSpan
+	kept := keptBuf[:0] // few: at most a snippet each
 	var scratch [4]span
 	for _, c := range list {
 		if len(out) >= maxSnippets || left <= 0 {
@@ -714,6 +719,16 @@ func pack(list []*candidate, maxSnippets, maxChars int) []Snippet {
 				Language: c.chunk.Language, Body: body, Score: math.Round(c.score*1e4) / 1e4, Signals: c.signals,
 			})
 		}
+	}
+	// The signals lists point into the request's scratch: the answer gets its own copy.
+	n := 0
+	for _, sn := range out {
+		n += len(sn.Signals)
+	}
+	own := make([]string, 0, n)
+	for i := range out {
+		own = append(own, out[i].Signals...)
+		out[i].Signals = own[len(own)-len(out[i].Signals) : len(own) : len(own)]
 	}
 	return out
 }

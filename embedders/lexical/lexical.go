@@ -288,14 +288,19 @@ func Query(text []byte) []codectx.QueryTerm {
 // is meant for looking up the definitions of the symbols before a cursor. The strings share
 // one copy of text, which they keep alive.
 func Identifiers(text []byte) []string {
-	sp := spanPool.Get().(*[][2]int)
+	sc := identPool.Get().(*identScratch)
 	defer func() {
-		if cap(*sp) <= 1<<14 {
-			spanPool.Put(sp)
+		if cap(sc.spans) <= 1<<14 {
+			if len(sc.seen) > 2048 {
+				sc.seen = nil // clearing costs what the map once held
+			}
+			clear(sc.seen)
+			clear(sc.out[:cap(sc.out)])
+			sc.spans, sc.out = sc.spans[:0], sc.out[:0]
+			identPool.Put(sc)
 		}
 	}()
-	spans := (*sp)[:0]
-	defer func() { *sp = spans[:0] }()
+	spans := sc.spans
 	for i := 0; i < len(text); {
 		cl := asciiClass[text[i]]
 		if cl == cSep {
@@ -314,6 +319,7 @@ func Identifiers(text []byte) []string {
 			spans = append(spans, [2]int{start, i})
 		}
 	}
+	sc.spans = spans
 	if len(spans) == 0 {
 		return nil
 	}
@@ -321,15 +327,15 @@ func Identifiers(text []byte) []string {
 	all := string(text[spans[0][0]:spans[len(spans)-1][1]])
 	base := spans[0][0]
 	// A few identifiers are checked against those kept so far; many, with a map.
-	var seen map[string]struct{}
-	if len(spans) > smallIdentifiers {
-		seen = make(map[string]struct{}, len(spans))
+	seen := len(spans) > smallIdentifiers
+	if seen && sc.seen == nil {
+		sc.seen = make(map[string]struct{}, len(spans))
 	}
-	var out []string
+	out := sc.out
 	for k := len(spans) - 1; k >= 0; k-- {
 		id := all[spans[k][0]-base : spans[k][1]-base]
-		if seen != nil {
-			if _, ok := seen[id]; ok {
+		if seen {
+			if _, ok := sc.seen[id]; ok {
 				continue
 			}
 		} else if slices.Contains(out, id) {
@@ -338,19 +344,30 @@ func Identifiers(text []byte) []string {
 		if _, ok := keywords[id]; ok {
 			continue
 		}
-		if seen != nil {
-			seen[id] = struct{}{}
+		if seen {
+			sc.seen[id] = struct{}{}
 		}
 		out = append(out, id)
 	}
-	return out
+	sc.out = out
+	if len(out) == 0 {
+		return nil
+	}
+	// The answer gets a slice of its own size; the scratch goes back to the pool.
+	return slices.Clone(out)
 }
+
+// identScratch is Identifiers' working memory, kept between calls in identPool.
+type identScratch struct {
+	spans [][2]int
+	seen  map[string]struct{}
+	out   []string
+}
+
+var identPool = sync.Pool{New: func() any { return &identScratch{spans: make([][2]int, 0, 256)} }}
 
 // smallIdentifiers is the most identifiers Identifiers deduplicates without a map.
 const smallIdentifiers = 24
-
-// spanPool keeps Identifiers' span lists between calls.
-var spanPool = sync.Pool{New: func() any { s := make([][2]int, 0, 256); return &s }}
 
 // counter counts tokens in an open-addressing table over an arena of token bytes, so that
 // counting allocates nothing and the result's strings share one allocation.
