@@ -447,7 +447,7 @@ func BenchmarkLexicalFTS5(b *testing.B) {
 	for i, q := range c.queries {
 		var parts []string
 		for _, t := range q.terms {
-			tid, ok := s.idx.termIDs[t.Token]
+			tid, ok := s.idx.termIDs.get(t.Token)
 			if !ok || (live >= commonTermMinDocs && 2*int(s.idx.df[tid]) > live) {
 				continue
 			}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/codectx/codectx"
 )
@@ -95,7 +96,7 @@ func (x *memIndex) resolveTerms(chunks []preparedChunk) {
 		tids := all[:len(pc.terms):len(pc.terms)]
 		all = all[len(pc.terms):]
 		for j, t := range pc.terms {
-			id, ok := x.termIDs[t.Token]
+			id, ok := x.termIDs.get(t.Token)
 			if !ok {
 				id = noTerm
 			}
@@ -114,7 +115,7 @@ type memIndex struct {
 	// whole index (dirScope.files) knows when it is out of date.
 	gen uint64
 
-	termIDs  map[string]uint32
+	termIDs  strTable    // term → term id
 	postings [][]posting // by term id; may hold tombstoned docs until compacted
 	df       []uint32    // live document frequency by term id
 
@@ -143,10 +144,9 @@ type memIndex struct {
 	// words of their headers, for Scope.
 	scopes       map[string]*dirScope
 	headings     map[string]int // by directory: its heading symbols, which scopes leave out
-	wordIDs      map[string]uint32
-	wordNames    []string  // by word id - 1: the key of wordIDs, for a folder's own numbering (scopeVocab)
-	types        []int32   // by name id (nameKey in wordIDs): how many definitions of the name are types
-	scopeScratch sync.Pool // *scopeScratch, for scope queries
+	wordIDs      strTable       // header word or name key → word id - 1
+	types        []int32        // by name id (nameKey in wordIDs): how many definitions of the name are types
+	scopeScratch sync.Pool      // *scopeScratch, for scope queries
 
 	scratch sync.Pool
 
@@ -157,7 +157,7 @@ type memIndex struct {
 
 func newMemIndex() *memIndex {
 	return &memIndex{
-		termIDs:   make(map[string]uint32),
+		termIDs:   newStrTable(),
 		byID:      make(map[string]uint32),
 		files:     make(map[fileKey][]uint32),
 		paths:     make(map[string]uint32),
@@ -166,7 +166,7 @@ func newMemIndex() *memIndex {
 		symbols:   make(map[string][]symRef),
 		symbolsIn: make(map[nameDir][]symRef),
 		scopes:    make(map[string]*dirScope),
-		wordIDs:   make(map[string]uint32),
+		wordIDs:   newStrTable(),
 
 		renumberMin: 4096,
 	}
@@ -188,9 +188,8 @@ func (x *memIndex) add(nd newDoc) {
 		tid := ids[i]
 		if tid == noTerm {
 			var ok bool
-			if tid, ok = x.termIDs[t.Token]; !ok {
-				tid = uint32(len(x.postings))
-				x.termIDs[strings.Clone(t.Token)] = tid
+			if tid, ok = x.termIDs.get(t.Token); !ok {
+				tid = x.termIDs.add(t.Token)
 				x.postings = append(x.postings, nil)
 				x.df = append(x.df, 0)
 			}
@@ -250,11 +249,11 @@ func number[N uint8 | uint16 | uint32](m map[string]N, s string, last N) N {
 
 // termID returns the id of tok, creating it if needed. The caller holds mu for writing.
 func (x *memIndex) termID(tok []byte) uint32 {
-	if tid, ok := x.termIDs[string(tok)]; ok {
+	s := unsafe.String(unsafe.SliceData(tok), len(tok)) // not kept: the table copies it
+	if tid, ok := x.termIDs.get(s); ok {
 		return tid
 	}
-	tid := uint32(len(x.postings))
-	x.termIDs[string(tok)] = tid
+	tid := x.termIDs.add(s)
 	x.postings = append(x.postings, nil)
 	x.df = append(x.df, 0)
 	return tid
@@ -549,7 +548,7 @@ func (x *memIndex) lexical(terms []codectx.QueryTerm, f codectx.SearchFilter, k 
 		if qt.Weight <= 0 {
 			continue
 		}
-		tid, ok := x.termIDs[qt.Token]
+		tid, ok := x.termIDs.get(qt.Token)
 		if !ok {
 			continue
 		}

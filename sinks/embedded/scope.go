@@ -143,18 +143,14 @@ func nameKey(name string) string { return "\x00" + name } // scopeVocab.byName h
 
 // wordID returns the id of a header word, creating it. The caller holds mu for writing.
 func (x *memIndex) wordID(w string) uint32 {
-	if id, ok := x.wordIDs[w]; ok {
-		return id
+	if id, ok := x.wordIDs.get(w); ok {
+		return id + 1
 	}
-	id := uint32(len(x.wordIDs) + 1)
-	w = strings.Clone(w)
-	x.wordIDs[w] = id
-	x.wordNames = append(x.wordNames, w)
-	return id
+	return x.wordIDs.add(w) + 1
 }
 
 // wordName returns the word or name key (nameKey) with id id. The caller holds mu.
-func (x *memIndex) wordName(id uint32) string { return x.wordNames[id-1] }
+func (x *memIndex) wordName(id uint32) string { return x.wordIDs.str(id - 1) }
 
 // addScope records the definitions of doc d. The caller holds mu for writing.
 func (x *memIndex) addScope(dir string, d uint32, c *codectx.Chunk) {
@@ -176,7 +172,7 @@ func (x *memIndex) addScope(dir string, d uint32, c *codectx.Chunk) {
 		header := lineOf(c.Body, line-c.StartLine)
 		def := scopeDef{doc: d, sym: uint32(i), nameID: x.wordID(nameKey(sym.Name)), line: int32(line), header: header, term: noTerm, method: sym.Kind == "method"}
 		// The chunk defining the name mentions it, so its term exists once the chunk is in.
-		if tid, ok := x.termIDs[strings.ToLower(sym.Name)]; ok {
+		if tid, ok := x.termIDs.get(strings.ToLower(sym.Name)); ok {
 			def.term = tid
 		}
 		words, idents = words[:0], idents[:0]
@@ -225,8 +221,8 @@ func (ds *dirScope) index(x *memIndex) *scopeVocab {
 	// Every id of the folder, a removed definition's too (the fill of a query still scores
 	// those, and drops them), numbered through an array by index id: 1 + the local id.
 	p, _ := toLocalPool.Get().(*[]uint32)
-	if p == nil || len(*p) <= len(x.wordIDs) {
-		a := make([]uint32, len(x.wordIDs)+4096)
+	if p == nil || len(*p) <= x.wordIDs.len() {
+		a := make([]uint32, x.wordIDs.len()+4096)
 		p = &a
 	}
 	defer toLocalPool.Put(p)
