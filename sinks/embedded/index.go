@@ -135,11 +135,12 @@ type memIndex struct {
 	paths    map[string]uint32
 	sources  map[string]uint16
 	families map[string]uint8
-	symbols  map[string][]symRef
+	symbols  map[uint32][]symRef // by symNames number
 	// symbolsIn indexes the same refs by name and directory (dirKey), so that a name defined
 	// in thousands of places (String, New) still finds its definitions next to the cursor
 	// without scanning them all.
-	symbolsIn map[nameDir][]symRef
+	symbolsIn refChains // by dirKey
+	symNames  strTable  // the names of symbols
 	// scopes holds, by directory, the definitions of the files directly inside it with the
 	// words of their headers, for Scope.
 	scopes       map[string]*dirScope
@@ -163,8 +164,9 @@ func newMemIndex() *memIndex {
 		paths:     make(map[string]uint32),
 		sources:   make(map[string]uint16),
 		families:  make(map[string]uint8),
-		symbols:   make(map[string][]symRef),
-		symbolsIn: make(map[nameDir][]symRef),
+		symbols:   make(map[uint32][]symRef),
+		symbolsIn: newRefChains(),
+		symNames:  newStrTable(),
 		scopes:    make(map[string]*dirScope),
 		wordIDs:   newStrTable(),
 
@@ -218,9 +220,12 @@ func (x *memIndex) add(nd newDoc) {
 	x.files[k] = append(x.files[k], d)
 	dir := path.Dir(c.Path)
 	for i, s := range c.Symbols {
-		x.symbols[s.Name] = append(x.symbols[s.Name], symRef{doc: d, sym: i})
-		dk := nameDir{s.Name, dir}
-		x.symbolsIn[dk] = append(x.symbolsIn[dk], symRef{doc: d, sym: i})
+		name, ok := x.symNames.get(s.Name)
+		if !ok {
+			name = x.symNames.add(s.Name)
+		}
+		x.symbols[name] = append(x.symbols[name], symRef{doc: d, sym: i})
+		x.symbolsIn.add(dirKey(name, m.dir), symRef{doc: d, sym: i})
 	}
 	x.addScope(dir, d, c)
 	x.nsyms += len(c.Symbols)
@@ -276,17 +281,16 @@ func (x *memIndex) remove(d uint32) {
 	dir := path.Dir(c.Path)
 	drop := func(r symRef) bool { return r.doc == d }
 	for _, s := range c.Symbols {
-		if refs := slices.DeleteFunc(x.symbols[s.Name], drop); len(refs) == 0 {
-			delete(x.symbols, s.Name)
-		} else {
-			x.symbols[s.Name] = refs
+		name, ok := x.symNames.get(s.Name)
+		if !ok {
+			continue // cannot be: add numbered it
 		}
-		dk := nameDir{s.Name, dir}
-		if refs := slices.DeleteFunc(x.symbolsIn[dk], drop); len(refs) == 0 {
-			delete(x.symbolsIn, dk)
+		if refs := slices.DeleteFunc(x.symbols[name], drop); len(refs) == 0 {
+			delete(x.symbols, name)
 		} else {
-			x.symbolsIn[dk] = refs
+			x.symbols[name] = refs
 		}
+		x.symbolsIn.removeDoc(dirKey(name, x.meta[d].dir), d)
 	}
 	x.removeScope(dir, d)
 	x.nsyms -= len(c.Symbols)
@@ -387,11 +391,7 @@ func (x *memIndex) maybeRenumber() {
 			refs[i].doc = remap[refs[i].doc]
 		}
 	}
-	for _, refs := range x.symbolsIn {
-		for i := range refs {
-			refs[i].doc = remap[refs[i].doc]
-		}
-	}
+	x.symbolsIn.remap(remap)
 	for _, ds := range x.scopes {
 		for i := range ds.defs {
 			if d := ds.defs[i].doc; d != deadDef {
@@ -757,21 +757,35 @@ func (x *memIndex) definitions(names []string, f codectx.SearchFilter, limit int
 				})
 			}
 		case f.Dir != "":
-			for _, r := range x.symbolsIn[nameDir{name, f.Dir}] { // only these can pass
+			n, ok := x.symNames.get(name)
+			dir, dirOK := x.paths[f.Dir]
+			if !ok || !dirOK {
+				break
+			}
+			for r := range x.symbolsIn.all(dirKey(n, dir)) { // only these can pass
 				consider(r)
 			}
 		default:
-			refs := x.symbols[name]
-			if len(refs) > crowdedName {
-				// Defined in too many places to tell which one is meant, unless one is next
-				// to the cursor.
-				if !haveNear {
-					continue
-				}
-				refs = x.symbolsIn[nameDir{name, nearDir}]
+			n, ok := x.symNames.get(name)
+			if !ok {
+				break
 			}
-			for _, r := range refs {
-				consider(r)
+			refs := x.symbols[n]
+			if len(refs) <= crowdedName {
+				for _, r := range refs {
+					consider(r)
+				}
+				break
+			}
+			// Defined in too many places to tell which one is meant, unless one is next to
+			// the cursor.
+			if !haveNear {
+				continue
+			}
+			if nearID >= 0 {
+				for r := range x.symbolsIn.all(dirKey(n, uint32(nearID))) {
+					consider(r)
+				}
 			}
 		}
 		// Keep only what the limit allows, in order: a name like String may have thousands of
@@ -888,8 +902,6 @@ func (sc *defScratch) release() {
 // directory of SearchFilter.Near.
 const crowdedName = 64
 
-// nameDir keys the definitions of a name in one directory.
-type nameDir struct{ name, dir string }
 
 // inDir reports whether p is directly in dir ("." is the root).
 func inDir(p, dir string) bool {

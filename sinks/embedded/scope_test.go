@@ -262,7 +262,13 @@ func TestScopeNamedMatchesSymbolsIn(t *testing.T) {
 				if l, ok := v.byName[name]; ok {
 					v.named(l, func(i int32) { got = append(got, symRef{doc: ds.defs[i].doc, sym: int(ds.defs[i].sym)}) })
 				}
-				if want := x.symbolsIn[nameDir{name, dir}]; fmt.Sprint(got) != fmt.Sprint(want) && len(got)+len(want) > 0 {
+				var want []symRef
+				if n, ok := x.symNames.get(name); ok {
+					if d, ok := x.paths[dir]; ok {
+						want = slices.Collect(x.symbolsIn.all(dirKey(n, d)))
+					}
+				}
+				if fmt.Sprint(got) != fmt.Sprint(want) && len(got)+len(want) > 0 {
 					x.mu.RUnlock()
 					t.Fatalf("step %d: %s in %s: scope has %v, symbolsIn %v", step, name, dir, got, want)
 				}
