@@ -135,7 +135,7 @@ type memIndex struct {
 	paths    map[string]uint32
 	sources  map[string]uint16
 	families map[string]uint8
-	symbols  map[uint32][]symRef // by symNames number
+	symbols  refChains // by symNames number
 	// symbolsIn indexes the same refs by name and directory (dirKey), so that a name defined
 	// in thousands of places (String, New) still finds its definitions next to the cursor
 	// without scanning them all.
@@ -164,7 +164,7 @@ func newMemIndex() *memIndex {
 		paths:     make(map[string]uint32),
 		sources:   make(map[string]uint16),
 		families:  make(map[string]uint8),
-		symbols:   make(map[uint32][]symRef),
+		symbols:   newRefChains(),
 		symbolsIn: newRefChains(),
 		symNames:  newStrTable(),
 		scopes:    make(map[string]*dirScope),
@@ -224,7 +224,7 @@ func (x *memIndex) add(nd newDoc) {
 		if !ok {
 			name = x.symNames.add(s.Name)
 		}
-		x.symbols[name] = append(x.symbols[name], symRef{doc: d, sym: i})
+		x.symbols.add(uint64(name), symRef{doc: d, sym: i})
 		x.symbolsIn.add(dirKey(name, m.dir), symRef{doc: d, sym: i})
 	}
 	x.addScope(dir, d, c)
@@ -279,17 +279,12 @@ func (x *memIndex) remove(d uint32) {
 		}
 	}
 	dir := path.Dir(c.Path)
-	drop := func(r symRef) bool { return r.doc == d }
 	for _, s := range c.Symbols {
 		name, ok := x.symNames.get(s.Name)
 		if !ok {
 			continue // cannot be: add numbered it
 		}
-		if refs := slices.DeleteFunc(x.symbols[name], drop); len(refs) == 0 {
-			delete(x.symbols, name)
-		} else {
-			x.symbols[name] = refs
-		}
+		x.symbols.removeDoc(uint64(name), d)
 		x.symbolsIn.removeDoc(dirKey(name, x.meta[d].dir), d)
 	}
 	x.removeScope(dir, d)
@@ -386,11 +381,7 @@ func (x *memIndex) maybeRenumber() {
 		}
 		x.files[k] = ds
 	}
-	for _, refs := range x.symbols {
-		for i := range refs {
-			refs[i].doc = remap[refs[i].doc]
-		}
-	}
+	x.symbols.remap(remap)
 	x.symbolsIn.remap(remap)
 	for _, ds := range x.scopes {
 		for i := range ds.defs {
@@ -770,9 +761,8 @@ func (x *memIndex) definitions(names []string, f codectx.SearchFilter, limit int
 			if !ok {
 				break
 			}
-			refs := x.symbols[n]
-			if len(refs) <= crowdedName {
-				for _, r := range refs {
+			if x.symbols.count(uint64(n)) <= crowdedName {
+				for r := range x.symbols.all(uint64(n)) {
 					consider(r)
 				}
 				break

@@ -126,8 +126,10 @@ type scopeDef struct {
 	nWords uint16
 	nName  uint16
 	nIdent uint16
-	method bool   // the symbol's kind is "method"
-	header string // shares the chunk body's memory
+	method bool // the symbol's kind is "method"
+	// The definition's header line in the chunk's body: body[hdrAt:hdrAt+hdrLen]. Offsets
+	// rather than a string, so that the definitions hold no pointer for the collector to scan.
+	hdrAt, hdrLen uint32
 }
 
 const deadDef = ^uint32(0)
@@ -169,8 +171,9 @@ func (x *memIndex) addScope(dir string, d uint32, c *codectx.Chunk) {
 			continue // a document's section is not something code calls
 		}
 		line := min(max(sym.StartLine, c.StartLine), c.EndLine)
-		header := lineOf(c.Body, line-c.StartLine)
-		def := scopeDef{doc: d, sym: uint32(i), nameID: x.wordID(nameKey(sym.Name)), line: int32(line), header: header, term: noTerm, method: sym.Kind == "method"}
+		hs, he := lineSpan(c.Body, line-c.StartLine)
+		header := c.Body[hs:he]
+		def := scopeDef{doc: d, sym: uint32(i), nameID: x.wordID(nameKey(sym.Name)), line: int32(line), hdrAt: uint32(hs), hdrLen: uint32(he - hs), term: noTerm, method: sym.Kind == "method"}
 		// The chunk defining the name mentions it, so its term exists once the chunk is in.
 		if tid, ok := x.termIDs.get(strings.ToLower(sym.Name)); ok {
 			def.term = tid
@@ -468,19 +471,21 @@ func (x *memIndex) isType(nameID uint32) bool {
 	return int(nameID) < len(x.types) && x.types[nameID] > 0
 }
 
-// lineOf returns line n (0-based) of body, without its line break and a trailing brace.
-func lineOf(body string, n int) string {
+// lineSpan returns where line n (0-based) of body is, without its line break and a trailing
+// brace.
+func lineSpan(body string, n int) (start, end int) {
 	for ; n > 0; n-- {
-		i := strings.IndexByte(body, '\n')
+		i := strings.IndexByte(body[start:], '\n')
 		if i < 0 {
-			return ""
+			return 0, 0
 		}
-		body = body[i+1:]
+		start += i + 1
 	}
-	if i := strings.IndexByte(body, '\n'); i >= 0 {
-		body = body[:i]
+	end = len(body)
+	if i := strings.IndexByte(body[start:], '\n'); i >= 0 {
+		end = start + i
 	}
-	return strings.TrimRight(body, " \t\r{")
+	return start, start + len(strings.TrimRight(body[start:end], " \t\r{"))
 }
 
 // identifiers returns the identifiers of a line, whole.
@@ -784,7 +789,7 @@ visit:
 		src := x.docs[def.doc].chunk
 		c := *src
 		c.Symbols = nil
-		c.StartLine, c.EndLine, c.Body = int(def.line), int(def.line), def.header
+		c.StartLine, c.EndLine, c.Body = int(def.line), int(def.line), src.Body[def.hdrAt:def.hdrAt+def.hdrLen]
 		// The symbol is the index's own: read-only for callers (codectx.Hit).
 		hits[i] = codectx.Hit{Chunk: c, Score: b.score, Symbol: &src.Symbols[def.sym]}
 	}
