@@ -45,7 +45,7 @@ func TestStrTableCollision(t *testing.T) {
 	tab := newStrTable()
 	a := tab.add("alpha")
 	// Make "beta" collide with "alpha", as two strings of the same 64-bit hash would.
-	tab.byHash[maphash.String(tab.seed, "beta")] = a
+	tab.byHash[maphash.String(tab.seed, "beta")] = strEntry{a, tab.spans[a]}
 	b := tab.add("beta")
 	if b != 1 || len(tab.more) != 1 {
 		t.Fatalf("add(beta) = %d with %d in the overflow map; want 1 and 1", b, len(tab.more))
