@@ -179,6 +179,7 @@ func (r *Retriever) analogs(ctx context.Context, req ContextRequest, fam string,
 	if err != nil {
 		return err
 	}
+	defer r.recycle(defs)
 	// Only the folder's definitions (a Go package's own names, what the cursor's file can use
 	// without an import), ranked by the weight of their names (defs come in the order of names).
 	rank, last := -1, ""

@@ -93,6 +93,7 @@ func (r *Retriever) goFieldTypes(ctx context.Context, req ContextRequest, full s
 				break
 			}
 		}
+		r.recycle(hits)
 	}
 	if decl == "" {
 		return nil, nil

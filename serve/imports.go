@@ -153,6 +153,7 @@ func (r *Retriever) importsSignal(ctx context.Context, req ContextRequest, lang 
 					add(h.Chunk, h.StartLine, h.EndLine, h.Body, weightImport*h.Score, "import:"+h.Symbol.Name, h.Symbol.Kind)
 				}
 			}
+			r.recycle(hits)
 			// Names the file does not define may be re-exported from another.
 			var missing []string
 			for _, n := range t.names {
@@ -183,6 +184,7 @@ func (r *Retriever) importsSignal(ctx context.Context, req ContextRequest, lang 
 			for _, h := range kindWeighted(fam, hits, moduleHeaders) {
 				add(h.Chunk, h.StartLine, h.EndLine, h.Body, w*h.Score, "module:"+h.Symbol.Name, h.Symbol.Kind)
 			}
+			r.recycle(hits)
 		}
 	}
 	return nil

@@ -44,6 +44,7 @@ func (r *Retriever) parts(ctx context.Context, req ContextRequest, used map[stri
 	if err != nil {
 		return err
 	}
+	defer r.recycle(defs)
 	for _, h := range defs {
 		// A method is called on a value, not named after: WithLabelValues is no part of
 		// GetMetricWithLabelValues.

@@ -265,6 +265,8 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 		})
 	}
 
+	r.recycle(lexHits) // the last signal reading them is done
+
 	list := sc.list[:0]
 	for i := range all {
 		list = append(list, &all[i])
@@ -444,6 +446,7 @@ func (r *Retriever) definitions(ctx context.Context, req ContextRequest, before,
 	if err != nil {
 		return names, nil, err
 	}
+	defer r.recycle(hits)
 	var types []string
 	seenType := map[string]bool{}
 	// The hits of each name, by rank; hits come grouped by name, in the order of names.
@@ -555,6 +558,7 @@ func (r *Retriever) scope(ctx context.Context, req ContextRequest, clues codectx
 	if err != nil {
 		return err
 	}
+	defer r.recycle(hits)
 	hits = kindWeighted(fam, hits, scopeHeaders)
 	// Headers take scopeBudgetShare of the budget at their score, so that the best lexical
 	// chunk keeps room; the others come after it.
@@ -588,6 +592,16 @@ func (r *Retriever) scope(ctx context.Context, req ContextRequest, clues codectx
 		signals = signals[k:]
 	}
 	return nil
+}
+
+// hitRecycler is an Index that takes back the slices of its answers (embedded.Store).
+type hitRecycler interface{ RecycleHits([]codectx.Hit) }
+
+// recycle hands hits back to the index, if it takes them, once nothing reads them any more.
+func (r *Retriever) recycle(hits []codectx.Hit) {
+	if rc, ok := r.Index.(hitRecycler); ok && hits != nil {
+		rc.RecycleHits(hits)
+	}
 }
 
 func (r *Retriever) lexical(ctx context.Context, text string, f codectx.SearchFilter, add addFunc) ([]codectx.Hit, error) {

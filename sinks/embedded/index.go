@@ -645,7 +645,7 @@ func (x *memIndex) lexical(terms []codectx.QueryTerm, f codectx.SearchFilter, k 
 		}
 		return 0
 	})
-	hits := make([]codectx.Hit, len(heap))
+	hits := newHits(len(heap))
 	for i, s := range heap {
 		hits[i] = codectx.Hit{Chunk: *x.docs[s.doc].chunk, Score: float64(s.score)} // Symbols read-only (codectx.Hit)
 	}
@@ -787,7 +787,7 @@ func (x *memIndex) definitions(names []string, f codectx.SearchFilter, limit int
 	if len(kept) == 0 {
 		return nil
 	}
-	hits := make([]codectx.Hit, len(kept))
+	hits := newHits(len(kept))
 	for i, g := range kept {
 		// Symbols and Symbol are the index's own: read-only for callers (codectx.Hit).
 		hits[i] = codectx.Hit{Chunk: *g.c, Symbol: &g.c.Symbols[g.r.sym]}

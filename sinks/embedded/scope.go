@@ -783,7 +783,7 @@ visit:
 			offer(cand{int32(i), score(int32(i))})
 		}
 	}
-	hits := make([]codectx.Hit, len(best))
+	hits := newHits(len(best))
 	for i, b := range best {
 		def := &ds.defs[b.def]
 		src := x.docs[def.doc].chunk
