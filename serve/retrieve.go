@@ -204,7 +204,11 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 			used = r.Identifiers([]byte(code))
 		}
 		if above.at > 0 {
-			used = slices.Clone(used)
+			n := len(used)
+			for range above.uses {
+				n++
+			}
+			used = append(make([]string, 0, n), used...)
 			for name := range above.uses {
 				used = append(used, name)
 			}
@@ -229,6 +233,8 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 		looked, types, err = r.definitions(ctx, req, before, after, usedSet, defFilter, add)
 		return err
 	})
+	// The lines around the cursor, which the lexical signal reads too.
+	around := prefixTail + "\n" + suffixHead
 	// The words of the enclosing function's name count as near the cursor: a function calls
 	// what it is named after (MarkPersistentFlagRequired calls MarkFlagRequired), however far
 	// up its header is.
@@ -238,7 +244,7 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 		Types:  types,
 		Suffix: after,
 		Near:   codectx.Words(lastLines(prefixTail, 3) + "\n" + codectx.FirstLines(suffixHead, 2) + "\n" + encName),
-		Around: codectx.Words(prefixTail + "\n" + suffixHead),
+		Around: codectx.Words(around),
 	}
 	r.safely("imports", func() error {
 		return r.importsSignal(ctx, req, lang, prefixImports, clues, before, after, defFilter, add)
@@ -248,7 +254,7 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 	})
 	var lexHits []codectx.Hit
 	r.safely("bm25", func() (err error) {
-		lexHits, err = r.lexical(ctx, prefixTail+"\n"+suffixHead, filter, add)
+		lexHits, err = r.lexical(ctx, around, filter, add)
 		return err
 	})
 	// The analogs signal reads the lexical hits. In TS/JS it lowered MRR (yargs 0.687 → 0.562).

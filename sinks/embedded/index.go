@@ -398,6 +398,19 @@ func (x *memIndex) maybeRenumber() {
 type scratch struct {
 	acc     []float32
 	touched []uint32
+	cands   []lexCand // the query's terms found in the index
+}
+
+// qterm is a query term resolved against the index: its id and its weight (idf included).
+type qterm struct {
+	tid uint32
+	w   float32
+}
+
+// lexCand is a query term found in the index, with its document frequency.
+type lexCand struct {
+	qterm
+	df float64
 }
 
 // filter is a codectx.SearchFilter resolved against the index's numbering, so that it
@@ -525,16 +538,8 @@ func (x *memIndex) lexical(terms []codectx.QueryTerm, f codectx.SearchFilter, k 
 	// Terms in more than commonTermFrac of the docs only add to docs that a rarer term
 	// found, as long as those are at least k: a doc matching only "err", "return" and "nil"
 	// does not belong in the answer, and their long postings lists cost the most.
-	type qterm struct {
-		tid uint32
-		w   float32
-	}
 	big := x.live >= commonTermMinDocs
-	type cand struct {
-		qterm
-		df float64
-	}
-	cands := make([]cand, 0, len(terms))
+	cands := sc.cands[:0]
 	for _, qt := range terms {
 		if qt.Weight <= 0 {
 			continue
@@ -548,11 +553,11 @@ func (x *memIndex) lexical(terms []codectx.QueryTerm, f codectx.SearchFilter, k 
 			continue
 		}
 		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-		cands = append(cands, cand{qterm{tid, float32(qt.Weight * idf * (bm25K1 + 1))}, df})
+		cands = append(cands, lexCand{qterm{tid, float32(qt.Weight * idf * (bm25K1 + 1))}, df})
 	}
 	// Heaviest first. A long query (20 lines of prefix) has far more terms than it needs: the
 	// ones that weigh most decide the ranking, and the rest only cost postings.
-	slices.SortFunc(cands, func(a, b cand) int {
+	slices.SortFunc(cands, func(a, b lexCand) int {
 		if a.w != b.w {
 			if a.w > b.w {
 				return -1
@@ -633,7 +638,7 @@ func (x *memIndex) lexical(terms []codectx.QueryTerm, f codectx.SearchFilter, k 
 			siftDown(heap, 0, less)
 		}
 	}
-	sc.touched = touched[:0]
+	sc.touched, sc.cands = touched[:0], cands[:0]
 	x.scratch.Put(sc)
 
 	slices.SortFunc(heap, func(a, b scored) int {
@@ -720,7 +725,10 @@ func (x *memIndex) definitions(names []string, f codectx.SearchFilter, limit int
 	}
 	var seen map[string]bool // a repeated name was answered the first time
 	if len(names) > 32 {
-		seen = make(map[string]bool, len(names))
+		if sc.seen == nil {
+			sc.seen = make(map[string]bool, len(names))
+		}
+		seen = sc.seen
 	}
 	for i, name := range names {
 		// Short lists (a request's) are scanned: that costs less than a map.
@@ -872,7 +880,10 @@ func sortDefs(group, top []defRef, limit int) []defRef {
 }
 
 // defScratch is the working memory of memIndex.definitions, reused through defScratches.
-type defScratch struct{ group, kept, top []defRef }
+type defScratch struct {
+	group, kept, top []defRef
+	seen             map[string]bool
+}
 
 var defScratches = sync.Pool{New: func() any { return new(defScratch) }}
 
@@ -882,6 +893,10 @@ func (sc *defScratch) release() {
 	if cap(sc.group)+cap(sc.kept)+cap(sc.top) > 1024 {
 		return
 	}
+	if len(sc.seen) > 1024 {
+		sc.seen = nil // clearing costs what the map once held
+	}
+	clear(sc.seen)
 	clear(sc.group[:cap(sc.group)])
 	clear(sc.kept[:cap(sc.kept)])
 	clear(sc.top[:cap(sc.top)])
