@@ -98,6 +98,20 @@ func commentStyleFor(lang string) (commentStyle, bool) {
 	return commentStyle{open: codectx.LineComment(lang)}, true
 }
 
+// writeLine writes line(lead + text) to b, without building it first.
+func (c commentStyle) writeLine(b *strings.Builder, lead, text string) {
+	b.WriteString(c.open)
+	if lead != "" || strings.TrimSpace(text) != "" {
+		b.WriteByte(' ')
+		b.WriteString(lead)
+		b.WriteString(text)
+	}
+	if c.close != "" {
+		b.WriteByte(' ')
+		b.WriteString(c.close)
+	}
+}
+
 func (c commentStyle) line(text string) string {
 	if strings.TrimSpace(text) == "" {
 		if c.close == "" {
@@ -143,6 +157,8 @@ func Layout(language, prefix string, snippets []Snippet, budget int) (string, []
 		size int
 		seen = make(map[[2]string]bool, len(snippets))
 	)
+	// The budget counts runes: most of code's are bytes.
+	out.Grow(min(budget, 1<<16) + len(prefix))
 	for _, sn := range snippets {
 		body := strings.ReplaceAll(sn.Body, "\r\n", "\n")
 		trimmed := strings.TrimSpace(body)
@@ -179,10 +195,14 @@ func Layout(language, prefix string, snippets []Snippet, budget int) (string, []
 // renderSnippet comments out one snippet, each line ending in a newline.
 func renderSnippet(style commentStyle, filepath, body string) string {
 	var b strings.Builder
+	// One allocation: the body, the path, and what commenting adds to each line.
+	b.Grow(len(body) + len(filepath) + (strings.Count(body, "\n")+2)*(len(style.open)+len(style.close)+3) + len("Path: "))
 	if filepath != "" {
 		// A newline in a path would end the comment.
-		filepath = strings.NewReplacer("\r", " ", "\n", " ").Replace(filepath)
-		b.WriteString(style.line("Path: " + filepath))
+		if strings.ContainsAny(filepath, "\r\n") {
+			filepath = pathBreaks.Replace(filepath)
+		}
+		style.writeLine(&b, "Path: ", filepath)
 		b.WriteByte('\n')
 	}
 	// Blank lines at either end of a body only spend the budget.
@@ -195,8 +215,11 @@ func renderSnippet(style commentStyle, filepath, body string) string {
 		body = body[nl+1:]
 	}
 	for line := range strings.SplitSeq(body, "\n") {
-		b.WriteString(style.line(strings.TrimRight(line, "\r")))
+		style.writeLine(&b, "", strings.TrimRight(line, "\r"))
 		b.WriteByte('\n')
 	}
 	return b.String()
 }
+
+// pathBreaks turns the line breaks of a path into spaces.
+var pathBreaks = strings.NewReplacer("\r", " ", "\n", " ")

@@ -149,3 +149,17 @@ func TestLayoutBudgetRunes(t *testing.T) {
 		t.Fatalf("a 19-rune snippet does not fit 19")
 	}
 }
+
+// writeLine writes what line returns, for every comment style.
+func TestWriteLineMatchesLine(t *testing.T) {
+	styles := []commentStyle{{open: "//"}, {open: "#"}, {open: "<!--", close: "-->"}, {open: "/*", close: "*/"}}
+	for _, st := range styles {
+		for _, c := range []struct{ lead, text string }{{"", ""}, {"", "  \t"}, {"", "x := 1"}, {"Path: ", "a/b.go"}, {"Path: ", ""}} {
+			var b strings.Builder
+			st.writeLine(&b, c.lead, c.text)
+			if want := st.line(c.lead + c.text); b.String() != want {
+				t.Errorf("%q: writeLine(%q, %q) = %q, line gives %q", st.open, c.lead, c.text, b.String(), want)
+			}
+		}
+	}
+}
