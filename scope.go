@@ -106,11 +106,8 @@ func Words(s string) []string {
 	out := ws.out[:0]
 	var seen map[string]bool // once out is long, a scan of it costs more than a map
 	defer func() {
-		if seen != nil {
-			clear(seen)
-			wordSets.Put(seen)
-		}
 		if cap(out) <= 4096 {
+			clear(ws.seen)
 			clear(out)
 			ws.out = out[:0]
 			wordScratches.Put(ws)
@@ -131,7 +128,10 @@ func Words(s string) []string {
 		if !slices.Contains(out, w) {
 			out = append(out, w)
 			if len(out) == 16 {
-				seen = wordSets.Get().(map[string]bool)
+				if ws.seen == nil {
+					ws.seen = make(map[string]bool, 256)
+				}
+				seen = ws.seen
 				for _, o := range out {
 					seen[o] = true
 				}
@@ -166,8 +166,12 @@ func Words(s string) []string {
 	return slices.Clone(out)
 }
 
-// wordScratch is the list Words builds, kept between calls in wordScratches.
-type wordScratch struct{ out []string }
+// wordScratch is Words' working memory (the list it builds and, once that is long, its set),
+// kept between calls in wordScratches.
+type wordScratch struct {
+	out  []string
+	seen map[string]bool
+}
 
 var wordScratches = sync.Pool{New: func() any { return &wordScratch{out: make([]string, 0, 64)} }}
 
@@ -184,9 +188,6 @@ func FirstLines(s string, n int) string {
 	}
 	return s[:i]
 }
-
-// wordSets keeps the sets Words uses between calls.
-var wordSets = sync.Pool{New: func() any { return make(map[string]bool, 256) }}
 
 func isIdentByte(b byte) bool { return b == '_' || isDigitByte(b) || isUpperByte(b) || isLowerByte(b) }
 func isDigitByte(b byte) bool { return b >= '0' && b <= '9' }

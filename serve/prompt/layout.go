@@ -98,7 +98,8 @@ func commentStyleFor(lang string) (commentStyle, bool) {
 	return commentStyle{open: codectx.LineComment(lang)}, true
 }
 
-// writeLine writes line(lead + text) to b, without building it first.
+// writeLine writes one comment line of lead and text to b: the open marker, then lead and text
+// after a space unless both are blank, then the close marker after a space if the style has one.
 func (c commentStyle) writeLine(b *strings.Builder, lead, text string) {
 	b.WriteString(c.open)
 	if lead != "" || strings.TrimSpace(text) != "" {
@@ -112,17 +113,11 @@ func (c commentStyle) writeLine(b *strings.Builder, lead, text string) {
 	}
 }
 
+// line returns one comment line of text (see writeLine).
 func (c commentStyle) line(text string) string {
-	if strings.TrimSpace(text) == "" {
-		if c.close == "" {
-			return c.open
-		}
-		return c.open + " " + c.close
-	}
-	if c.close == "" {
-		return c.open + " " + text
-	}
-	return c.open + " " + text + " " + c.close
+	var b strings.Builder
+	c.writeLine(&b, "", text)
+	return b.String()
 }
 
 // Layout prepends snippets to prefix as comments in the language's syntax: for each snippet a

@@ -150,16 +150,26 @@ func TestLayoutBudgetRunes(t *testing.T) {
 	}
 }
 
-// writeLine writes what line returns, for every comment style.
-func TestWriteLineMatchesLine(t *testing.T) {
-	styles := []commentStyle{{open: "//"}, {open: "#"}, {open: "<!--", close: "-->"}, {open: "/*", close: "*/"}}
-	for _, st := range styles {
-		for _, c := range []struct{ lead, text string }{{"", ""}, {"", "  \t"}, {"", "x := 1"}, {"Path: ", "a/b.go"}, {"Path: ", ""}} {
-			var b strings.Builder
-			st.writeLine(&b, c.lead, c.text)
-			if want := st.line(c.lead + c.text); b.String() != want {
-				t.Errorf("%q: writeLine(%q, %q) = %q, line gives %q", st.open, c.lead, c.text, b.String(), want)
-			}
+// A comment line: the marker, then the text after a space, then the close marker; a blank
+// text gives the bare markers.
+func TestCommentLine(t *testing.T) {
+	for _, c := range []struct {
+		st         commentStyle
+		lead, text string
+		want       string
+	}{
+		{commentStyle{open: "//"}, "", "", "//"},
+		{commentStyle{open: "//"}, "", "  \t", "//"},
+		{commentStyle{open: "#"}, "", "x := 1", "# x := 1"},
+		{commentStyle{open: "//"}, "Path: ", "a/b.go", "// Path: a/b.go"},
+		{commentStyle{open: "<!--", close: "-->"}, "", "", "<!-- -->"},
+		{commentStyle{open: "/*", close: "*/"}, "", "int x;", "/* int x; */"},
+		{commentStyle{open: "/*", close: "*/"}, "Path: ", "", "/* Path:  */"},
+	} {
+		var b strings.Builder
+		c.st.writeLine(&b, c.lead, c.text)
+		if b.String() != c.want {
+			t.Errorf("%q: writeLine(%q, %q) = %q, want %q", c.st.open, c.lead, c.text, b.String(), c.want)
 		}
 	}
 }

@@ -907,7 +907,6 @@ func (sc *defScratch) release() {
 // directory of SearchFilter.Near.
 const crowdedName = 64
 
-
 // inDir reports whether p is directly in dir ("." is the root).
 func inDir(p, dir string) bool {
 	if dir == "." {
