@@ -138,7 +138,11 @@ func OpenWith(ctx context.Context, dir string, log *slog.Logger, opts OpenOption
 		return nil, fmt.Errorf("data dir %q: '?' and '#' are not supported in the path", dir)
 	}
 	const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-	wdb, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(16384)&_pragma=cache_size(-16384)&_txlock=immediate")
+	// The write-ahead log is copied into the database every 1,000 pages (SQLite's default), by
+	// the commit that fills it: during a sync that is while files are still being parsed, so
+	// closing the store has little left to copy. With 16,384 pages, closing after a full index
+	// of Go's source tree spent 0.3 s alone on one CPU, 3.5% of the whole index (BENCHMARKS.md).
+	wdb, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(1000)&_pragma=cache_size(-16384)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
