@@ -295,7 +295,9 @@ type Source interface {
 	// version to. from is the cursor (a version an earlier Tip returned) or "" when there is
 	// none. When from is "" or cannot be used (a rewritten history, an interrupted sync), the
 	// source reconciles: it compares the full state at to with known and emits the difference.
-	// An error from emit stops the walk and is returned.
+	// An error from emit stops the walk and is returned. emit may wait until earlier changes
+	// have been handled, and Read is called for them meanwhile: Changes must not hold anything
+	// Read needs while it calls emit.
 	Changes(ctx context.Context, from, to string, known map[string]FileState, emit func(Change) error) error
 	// Read returns a changed file's content. It returns a *SkipError when the file is filtered
 	// out (binary, too large, minified, ...), and an error wrapping ErrPermanent when the content

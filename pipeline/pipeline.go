@@ -74,7 +74,7 @@ func (c *Config) setDefaults() error {
 type Progress struct {
 	Source   string
 	Done     int   // changes handled
-	Total    int   // changes this sync handles, known once the source has compared its states
+	Total    int   // changes this sync handles, known once the walk is done (0 until then)
 	Emitted  int   // changes published so far
 	WalkDone bool  // true once every change has been published
 	Chunks   int   // chunks written
@@ -427,7 +427,8 @@ func (p *Pipeline) complete(runID string, res Result, fail *failure) {
 // Sync brings the store up to date with a source's tip and returns the run's record. Syncs of
 // one source are serialised. The cursor moves only after every change derived from it has been
 // handled: applied, or dead-lettered for a permanent reason. progress, when not nil, is called
-// after each handled change (from handler goroutines).
+// after each handled change (from handler goroutines), and once when the walk has found every
+// change (Total is known from then on).
 func (p *Pipeline) Sync(ctx context.Context, name, reason string, progress func(Progress)) (codectx.Run, error) {
 	src, ok := p.source(name)
 	if !ok {
@@ -496,30 +497,32 @@ func (p *Pipeline) Sync(ctx context.Context, name, reason string, progress func(
 		p.mu.Unlock()
 	}()
 
-	// The walk only compares trees (or file lists), so its result is small next to the
-	// content: collect it first, so that progress knows the total, then publish with at most
-	// MaxInFlight changes unhandled.
-	var changes []codectx.Change
+	// Each change is published as the walk finds it, with at most MaxInFlight unhandled (the
+	// walk waits for a slot), so that files are parsed while the rest of the tree is still
+	// being compared: walking Go's source tree alone takes about 130 ms of one CPU. Progress
+	// learns the total when the walk ends.
+	total := 0
 	walkErr := src.Changes(ctx, from, tip, known, func(c codectx.Change) error {
 		c.Source = name
 		if c.Version == "" {
 			c.Version = tip
 		}
-		changes = append(changes, c)
+		if err := p.publish(ctx, t, run.ID, c); err != nil {
+			return err
+		}
+		total++
 		return nil
 	})
-	if walkErr == nil {
-		t.mu.Lock()
-		t.prog.Total = len(changes)
-		t.mu.Unlock()
-		for _, c := range changes {
-			if walkErr = p.publish(ctx, t, run.ID, c); walkErr != nil {
-				break
-			}
-		}
+	t.mu.Lock()
+	t.prog.Total = total
+	t.prog.WalkDone = true
+	prog := t.prog
+	t.mu.Unlock()
+	// Report the total once it is known, before the run can finish.
+	if progress != nil && walkErr == nil {
+		progress(prog)
 	}
 	t.mu.Lock()
-	t.prog.WalkDone = true
 	t.maybeFinish()
 	t.mu.Unlock()
 	// Wait for what was published, even when the walk failed, so that no handler still writes

@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -229,21 +228,38 @@ func TestSyncAppliesChangesAndMovesCursor(t *testing.T) {
 	}
 	files["logo.png"] = "BINARY\x00"
 	v1 := src.commit(files)
-	var calls atomic.Int64
-	var last atomic.Value
-	run, err := p.Sync(ctx, "mem", "test", func(pr pipeline.Progress) { calls.Add(1); last.Store(pr) })
+	// Progress comes once per handled change and once when the walk ends, with the total.
+	var mu sync.Mutex
+	var reports []pipeline.Progress
+	run, err := p.Sync(ctx, "mem", "test", func(pr pipeline.Progress) {
+		mu.Lock()
+		reports = append(reports, pr)
+		mu.Unlock()
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if run.Upserts != 40 || run.Skipped[codectx.SkipBinary] != 1 || run.Failed != 0 {
 		t.Fatalf("run = %+v", run)
 	}
-	if calls.Load() != 41 {
-		t.Errorf("progress called %d times, want 41", calls.Load())
+	mu.Lock()
+	if len(reports) != 42 {
+		t.Errorf("progress called %d times, want 41 handled changes and the walk's end", len(reports))
 	}
-	if pr := last.Load().(pipeline.Progress); pr.Total != 41 || pr.Done > pr.Total {
-		t.Errorf("last progress = %+v, want a total of 41 known while handling", pr)
+	walkEnds, maxDone := 0, 0
+	for _, pr := range reports {
+		if pr.Total != 0 && pr.Total != 41 || pr.Total != 0 && pr.Done > pr.Total {
+			t.Errorf("progress %+v: want a total of 0 (not yet known) or 41, and no more done", pr)
+		}
+		if pr.WalkDone && pr.Total == 41 {
+			walkEnds++
+		}
+		maxDone = max(maxDone, pr.Done)
 	}
+	if walkEnds == 0 || maxDone != 41 {
+		t.Errorf("no report with the walk done and its total of 41 (%d), or the last change not reported (most done %d)", walkEnds, maxDone)
+	}
+	mu.Unlock()
 	state, _ := st.SourceState(ctx, "mem")
 	if state.Cursor != v1 || state.Pending != "" {
 		t.Fatalf("state = %+v, want cursor %s", state, v1)
