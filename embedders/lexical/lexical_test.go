@@ -2,6 +2,8 @@ package lexical
 
 import (
 	"bytes"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -91,6 +93,43 @@ func TestTokensDoesNotAllocate(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() { Tokens(text, func([]byte) { n++ }) })
 	if allocs != 0 {
 		t.Errorf("Tokens allocates %.1f times per call", allocs)
+	}
+}
+
+// TestVectorManyTerms checks the sorted terms of texts with more distinct terms than the short
+// path sorts at once, against counting and sorting the tokens plainly: terms sharing their first
+// eight bytes, digits, underscores, non-ASCII first letters, and one first letter for all.
+func TestVectorManyTerms(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	words := []string{"configuration", "configurator", "configure", "config", "x9", "9lives", "_private",
+		"über", "ärger", "日本語", "zeta", "alpha", "alphabet", "alphabetical", "aaaaaaaa", "aaaaaaaab", "aaaaaaab"}
+	for round := 0; round < 200; round++ {
+		var b strings.Builder
+		n := 1 + rng.IntN(400)
+		for i := 0; i < n; i++ {
+			switch rng.IntN(4) {
+			case 0:
+				b.WriteString(words[rng.IntN(len(words))])
+			case 1:
+				fmt.Fprintf(&b, "name%d", rng.IntN(300))
+			case 2:
+				fmt.Fprintf(&b, "s%cx%d", 'a'+rune(rng.IntN(3)), rng.IntN(50)) // one first letter
+			default:
+				fmt.Fprintf(&b, "%c%cWord", 'a'+rune(rng.IntN(26)), 'a'+rune(rng.IntN(26)))
+			}
+			b.WriteByte(' ')
+		}
+		text := []byte(b.String())
+		count := map[string]uint32{}
+		Tokens(text, func(tok []byte) { count[string(tok)]++ })
+		want := make([]codectx.Term, 0, len(count))
+		for tok, f := range count {
+			want = append(want, codectx.Term{Token: tok, Freq: f})
+		}
+		slices.SortFunc(want, func(a, b codectx.Term) int { return strings.Compare(a.Token, b.Token) })
+		if got, _ := Vector(text); !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d (%d terms): Vector differs from counting and sorting\ngot  %v\nwant %v", round, len(want), got, want)
+		}
 	}
 }
 
