@@ -480,10 +480,10 @@ type keyed struct {
 	slot
 }
 
-// byFirstByte sorts terms: a counting sort by the first byte places them in at most 37 runs
-// (tokens are lower-case letters, digits and underscores, or UTF-8), each sorted on its own.
-// A chunk's terms mostly begin with different letters, so the runs are short and the whole
-// costs about half of sorting them at once (BenchmarkVector).
+// byFirstByte sorts terms: a counting sort places them in runs by first byte (a lower-case
+// letter, a digit, an underscore or a UTF-8 lead byte), and each run is sorted on its own. A
+// chunk's terms begin with many different letters, so the runs are short and the whole costs
+// about half of sorting them at once (BenchmarkVector). A few terms are sorted at once.
 func (c *counter) byFirstByte(a []keyed) []keyed {
 	if len(a) <= 24 {
 		sortKeyed(a, c.arena)
