@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"unsafe"
 
 	"github.com/codectx/codectx"
 )
 
 // LexicalEncoder turns text into a sparse lexical vector (term frequencies) and its length in
-// tokens. The same encoder must tokenize documents and queries.
+// tokens. The same encoder must tokenize documents and queries. It must only read text and not
+// keep it: the indexer passes a chunk's body without copying it.
 type LexicalEncoder func(text []byte) ([]codectx.Term, int)
 
 // Indexer applies one change to a store: it reads the file from its source, chunks it, encodes
@@ -136,7 +138,9 @@ func (ix *Indexer) prepare(ctx context.Context, src codectx.Source, c codectx.Ch
 			ch.Source = c.Source
 			ch.Path = c.Path
 			ch.ID = codectx.ChunkID(c.Source, c.Path, ch.StartLine, ch.EndLine, ch.ContentHash)
-			terms, n := ix.Encode([]byte(ch.Body))
+			// The body's bytes, not a copy of them: the copies were a tenth of what a sync of
+			// Go's source tree allocated (69 of 698 MB).
+			terms, n := ix.Encode(unsafe.Slice(unsafe.StringData(ch.Body), len(ch.Body)))
 			f.Chunks[i] = codectx.IndexedChunk{Chunk: ch, Terms: terms, Length: n}
 		}
 		res.Chunks = len(chunks)
