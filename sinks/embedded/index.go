@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unsafe"
 
 	"github.com/codectx/codectx"
 )
@@ -189,12 +188,7 @@ func (x *memIndex) add(nd newDoc) {
 	for i, t := range nd.terms {
 		tid := ids[i]
 		if tid == noTerm {
-			var ok bool
-			if tid, ok = x.termIDs.get(t.Token); !ok {
-				tid = x.termIDs.add(t.Token)
-				x.postings = append(x.postings, nil)
-				x.df = append(x.df, 0)
-			}
+			tid = x.termID(t.Token)
 			ids[i] = tid
 		}
 		x.postings[tid] = append(x.postings[tid], posting{doc: d, tf: t.Freq})
@@ -252,9 +246,9 @@ func number[N uint8 | uint16 | uint32](m map[string]N, s string, last N) N {
 	return n
 }
 
-// termID returns the id of tok, creating it if needed. The caller holds mu for writing.
-func (x *memIndex) termID(tok []byte) uint32 {
-	s := unsafe.String(unsafe.SliceData(tok), len(tok)) // not kept: the table copies it
+// termID returns the id of s, creating it (and its postings) if needed. s is not kept:
+// the table copies it. The caller holds mu for writing.
+func (x *memIndex) termID(s string) uint32 {
 	if tid, ok := x.termIDs.get(s); ok {
 		return tid
 	}

@@ -30,6 +30,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/codectx/codectx"
 
@@ -292,7 +293,7 @@ func (s *Store) load(ctx context.Context) error {
 		r.count = func(n int) { tids = make([]uint32, 0, n) }
 		addTerm := func(tok []byte, f uint32) {
 			terms = append(terms, codectx.Term{Freq: f})
-			tids = append(tids, x.termID(tok))
+			tids = append(tids, x.termID(unsafe.String(unsafe.SliceData(tok), len(tok)))) // not kept
 		}
 		for {
 			c := &codectx.Chunk{Source: src, Path: p}
