@@ -68,6 +68,39 @@ func TestFillTemplateDoesNotReexpand(t *testing.T) {
 	}
 }
 
+// FuzzFillTemplate checks FillTemplate against strings.Replacer, which it replaces.
+func FuzzFillTemplate(f *testing.F) {
+	for _, tmpl := range []string{"<PRE> {prefix} <SUF>{suffix} <MID>", "{prefix}", "{suffix}{prefix}{prefix}", "{{prefix}}", "{pre{suffix}fix}", "{", "", "{prefix"} {
+		f.Add(tmpl, "func f() {", "}\n// {suffix}")
+	}
+	f.Fuzz(func(t *testing.T, tmpl, prefix, suffix string) {
+		want := strings.NewReplacer("{prefix}", prefix, "{suffix}", suffix).Replace(tmpl)
+		if got := backends.FillTemplate(tmpl, prefix, suffix); got != want {
+			t.Fatalf("FillTemplate(%q, %q, %q) = %q, want %q", tmpl, prefix, suffix, got, want)
+		}
+	})
+}
+
+// BenchmarkFillTemplate compares FillTemplate with a strings.Replacer built for each call, as
+// a completion has its own prefix and suffix.
+func BenchmarkFillTemplate(b *testing.B) {
+	tmpl, _ := backends.Template("codellama")
+	prefix := strings.Repeat("\tx := f(y) // {not a placeholder}\n", 120)
+	suffix := strings.Repeat("\treturn x\n}\n", 40)
+	b.Run("replacer", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			strings.NewReplacer("{prefix}", prefix, "{suffix}", suffix).Replace(tmpl)
+		}
+	})
+	b.Run("fill", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			backends.FillTemplate(tmpl, prefix, suffix)
+		}
+	})
+}
+
 func TestValidate(t *testing.T) {
 	ok := func(kind backends.Kind) backends.Config {
 		c := backends.Config{Kind: string(kind), APIEndpoint: "http://localhost:8080", ModelName: "m", APIKey: "k"}

@@ -10,6 +10,11 @@ import (
 // answer can be long; anything beyond this is treated as a malformed stream.
 const maxLine = 8 << 20
 
+// firstLineBuf is the buffer a stream reader starts with; it doubles, up to maxLine, for a
+// longer line. Streamed chunks are a few hundred bytes: a 64 KiB buffer per completion, zeroed
+// and soon garbage, was 62 of the 134 kB that a /v1/completions request allocated.
+const firstLineBuf = 4 << 10
+
 // sseEvent is one server-sent event.
 type sseEvent struct {
 	name string // the event: field; "error" also for llama.cpp's bare "error:" lines
@@ -27,7 +32,7 @@ type sseReader struct {
 
 func newSSEReader(r io.Reader) *sseReader {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
+	sc.Buffer(make([]byte, 0, firstLineBuf), maxLine)
 	sc.Split(scanLines)
 	return &sseReader{sc: sc}
 }
@@ -111,7 +116,7 @@ type ndjsonReader struct{ sc *bufio.Scanner }
 
 func newNDJSONReader(r io.Reader) *ndjsonReader {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
+	sc.Buffer(make([]byte, 0, firstLineBuf), maxLine)
 	sc.Split(scanLines)
 	return &ndjsonReader{sc: sc}
 }

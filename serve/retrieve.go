@@ -184,7 +184,11 @@ func (r *Retriever) Retrieve(ctx context.Context, req ContextRequest) ([]Snippet
 	// are read there.
 	full := req.Prefix
 	if fam := codectx.LanguageFamily(lang); above.at > 0 && (fam == "go" || fam == "python") {
-		full = above.text[:above.at] + req.Prefix
+		if strings.HasPrefix(above.text[above.at:], req.Prefix) {
+			full = above.text[:above.at+len(req.Prefix)] // the same text, without a copy of the file
+		} else {
+			full = above.text[:above.at] + req.Prefix
+		}
 	}
 	near := prefixTail
 	if codectx.LanguageFamily(lang) == "js" {
