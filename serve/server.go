@@ -237,17 +237,12 @@ func decodeJSON(r *http.Request, v any) error {
 // bufs holds the buffers that request bodies are read into and answers encoded in. A body is
 // only decoded (what decoding keeps is copied), and an answer only written, so the next request
 // reuses the buffer. With them a /v1/context request allocates 27.6 kB instead of 37.3 kB.
-var bufs sync.Pool
+var bufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // maxPooledBuf is the largest buffer kept for reuse; a rare huge body does not stay in memory.
 const maxPooledBuf = 64 << 10
 
-func getBuf() *bytes.Buffer {
-	if b, _ := bufs.Get().(*bytes.Buffer); b != nil {
-		return b
-	}
-	return new(bytes.Buffer)
-}
+func getBuf() *bytes.Buffer { return bufs.Get().(*bytes.Buffer) }
 
 // putBuf keeps b for another request. Nothing may read what b held after this.
 func putBuf(b *bytes.Buffer) {
