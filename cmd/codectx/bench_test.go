@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -286,17 +287,22 @@ func BenchmarkContextLatency(b *testing.B) {
 	base, stop := startServe(b, dataDir, repo)
 	defer stop()
 	reqs := sampleRequests(b, repo, 512)
-	if wrk, err := exec.LookPath("wrk"); err == nil {
-		// The same requests from wrk, a load generator in C: it takes less of the shared CPUs
-		// than the Go client below, so the server's own latency shows better.
-		for _, clients := range []int{1, 32} {
-			b.Run(fmt.Sprintf("wrk/clients=%d", clients), func(b *testing.B) { runWrk(b, wrk, base, reqs, clients) })
-		}
-	}
 	// The bodies are encoded once, as wrk sends them: the client's work is the HTTP exchange.
 	bodies := make([][]byte, len(reqs))
 	for i, r := range reqs {
 		bodies[i], _ = json.Marshal(r)
+	}
+	if wrk, err := exec.LookPath("wrk"); err == nil {
+		// The same requests from wrk, a load generator in C: it takes less of the shared CPUs
+		// than the Go client below, so the server's own latency shows better.
+		for _, clients := range []int{1, 32} {
+			b.Run(fmt.Sprintf("wrk/clients=%d", clients), func(b *testing.B) {
+				p50, p99, rps := runWrk(b, wrk, base+"/v1/context", bodies, clients)
+				b.ReportMetric(p50, "p50_ms")
+				b.ReportMetric(p99, "p99_ms")
+				b.ReportMetric(rps, "req/s")
+			})
+		}
 	}
 	for _, clients := range []int{1, 32} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
@@ -415,13 +421,15 @@ func postBody(b *testing.B, client *http.Client, url string, body []byte) {
 const wrkScript = `
 local bodies = {}
 local i = 0
+local path = "/"
 init = function(args)
   for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
+  path = args[2]
   i = math.random(#bodies)
 end
 request = function()
   i = i % #bodies + 1
-  return wrk.format("POST", "/v1/context", {["Content-Type"] = "application/json"}, bodies[i])
+  return wrk.format("POST", path, {["Content-Type"] = "application/json"}, bodies[i])
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -430,26 +438,30 @@ done = function(summary, latency, requests)
 end
 `
 
-// runWrk sends reqs with wrk from clients connections for a few seconds and reports its
-// latency percentiles.
-func runWrk(b *testing.B, wrk, base string, reqs []serve.ContextRequest, clients int) {
+// runWrk posts bodies (JSON, one per request, in turn from a random start) to url with wrk
+// from clients connections for a few seconds, and returns its latency percentiles in
+// milliseconds and the requests per second.
+func runWrk(b *testing.B, wrk, url string, bodies [][]byte, clients int) (p50ms, p99ms, rps float64) {
 	dir := b.TempDir()
 	var lines bytes.Buffer
-	for _, r := range reqs {
-		j, _ := json.Marshal(r)
-		lines.Write(j)
+	for _, body := range bodies {
+		lines.Write(body)
 		lines.WriteByte('\n')
 	}
-	bodies, script := filepath.Join(dir, "bodies.jsonl"), filepath.Join(dir, "context.lua")
-	if err := os.WriteFile(bodies, lines.Bytes(), 0o644); err != nil {
+	file, script := filepath.Join(dir, "bodies.jsonl"), filepath.Join(dir, "post.lua")
+	if err := os.WriteFile(file, lines.Bytes(), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	if err := os.WriteFile(script, []byte(wrkScript), 0o644); err != nil {
 		b.Fatal(err)
 	}
+	u, err := neturl.Parse(url)
+	if err != nil {
+		b.Fatal(err)
+	}
 	threads := min(clients, 2)
 	out, err := exec.Command(wrk, "-t", strconv.Itoa(threads), "-c", strconv.Itoa(clients), "-d", "6s",
-		"-s", script, base+"/v1/context", "--", bodies).CombinedOutput()
+		"-s", script, url, "--", file, u.Path).CombinedOutput()
 	if err != nil {
 		b.Fatalf("wrk: %v\n%s", err, out)
 	}
@@ -462,9 +474,7 @@ func runWrk(b *testing.B, wrk, base string, reqs []serve.ContextRequest, clients
 	if n == 0 || errs > 0 {
 		b.Fatalf("wrk: %d requests, %d errors\n%s", n, errs, out)
 	}
-	b.ReportMetric(float64(p50)/1000, "p50_ms")
-	b.ReportMetric(float64(p99)/1000, "p99_ms")
-	b.ReportMetric(float64(n)/(float64(us)/1e6), "req/s")
+	return float64(p50) / 1000, float64(p99) / 1000, float64(n) / (float64(us) / 1e6)
 }
 
 // BenchmarkCompletionOverhead measures what codectx adds to a completion: /v1/completions over
@@ -495,6 +505,23 @@ func BenchmarkCompletionOverhead(b *testing.B) {
 		// The direct call carries a prompt as long as codectx's: the prefix plus a full
 		// context budget.
 		direct[i], _ = json.Marshal(map[string]any{"prompt": strings.Repeat("x", serve.DefaultContextChars) + r.Prefix + r.Suffix, "n_predict": 64, "stream": true})
+	}
+	if wrk, err := exec.LookPath("wrk"); err == nil {
+		// The same requests from wrk, which takes less of the shared CPUs than the Go client
+		// below (as in BenchmarkContextLatency). Both sides run for the same few seconds.
+		for _, clients := range []int{1, 32} {
+			b.Run(fmt.Sprintf("wrk/clients=%d", clients), func(b *testing.B) {
+				d50, d99, _ := runWrk(b, wrk, model+"/completion", direct, clients)
+				p50, p99, rps := runWrk(b, wrk, base+"/v1/completions", bodies, clients)
+				b.ReportMetric(p50, "p50_ms")
+				b.ReportMetric(p99, "p99_ms")
+				b.ReportMetric(rps, "req/s")
+				b.ReportMetric(d50, "direct_p50_ms")
+				b.ReportMetric(d99, "direct_p99_ms")
+				b.ReportMetric(p50-d50, "overhead_p50_ms")
+				b.ReportMetric(p99-d99, "overhead_p99_ms")
+			})
+		}
 	}
 	post := func(client *http.Client, url string, body []byte) { postBody(b, client, url, body) }
 	for _, clients := range []int{1, 32} {
