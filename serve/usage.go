@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/codectx/codectx"
 )
@@ -16,6 +17,7 @@ type usageRecorder struct {
 	usage codectx.Usage
 	log   *slog.Logger
 	queue chan usageItem
+	hurry chan struct{} // ends the writer's wait for more (flush, close)
 	done  chan struct{}
 
 	mu      sync.Mutex
@@ -39,11 +41,15 @@ type batchUsage interface {
 
 const (
 	usageQueue = 4096
-	usageBatch = 64
+	usageBatch = 256
+	// usageLinger is how long the writer waits, after a record comes, for more to store with
+	// it. Without the wait, records under load came one at a time and each was a transaction
+	// of its own (five writes and two reads of the database file per completion).
+	usageLinger = 50 * time.Millisecond
 )
 
 func newUsageRecorder(u codectx.Usage, log *slog.Logger) *usageRecorder {
-	r := &usageRecorder{usage: u, log: log, queue: make(chan usageItem, usageQueue), done: make(chan struct{})}
+	r := &usageRecorder{usage: u, log: log, queue: make(chan usageItem, usageQueue), hurry: make(chan struct{}, 1), done: make(chan struct{})}
 	r.idle.L = &r.mu
 	go r.run()
 	return r
@@ -70,28 +76,49 @@ func (r *usageRecorder) add(it usageItem) {
 func (r *usageRecorder) run() {
 	defer close(r.done)
 	batch := make([]usageItem, 0, usageBatch)
+	linger := time.NewTimer(usageLinger)
+	linger.Stop()
 	for it := range r.queue {
 		batch = append(batch[:0], it)
-	more:
-		for len(batch) < usageBatch {
-			select {
-			case it, ok := <-r.queue:
-				if !ok {
+		linger.Reset(usageLinger)
+		select {
+		case <-linger.C:
+		case <-r.hurry:
+			linger.Stop()
+		}
+		// Write what came meanwhile, a batch at a time, until the queue is empty.
+		for full := true; full; {
+		more:
+			for len(batch) < usageBatch {
+				select {
+				case it, ok := <-r.queue:
+					if !ok {
+						break more
+					}
+					batch = append(batch, it)
+				default:
 					break more
 				}
-				batch = append(batch, it)
-			default:
-				break more
 			}
+			full = len(batch) == usageBatch
+			r.write(batch)
+			clear(batch)
+			r.mu.Lock()
+			r.pending -= len(batch)
+			if r.pending == 0 {
+				r.idle.Broadcast()
+			}
+			r.mu.Unlock()
+			batch = batch[:0]
 		}
-		r.write(batch)
-		clear(batch)
-		r.mu.Lock()
-		r.pending -= len(batch)
-		if r.pending == 0 {
-			r.idle.Broadcast()
-		}
-		r.mu.Unlock()
+	}
+}
+
+// hasten ends the writer's wait for more records, if it is waiting.
+func (r *usageRecorder) hasten() {
+	select {
+	case r.hurry <- struct{}{}:
+	default:
 	}
 }
 
@@ -135,6 +162,7 @@ func (r *usageRecorder) write(batch []usageItem) {
 
 // flush waits until every record queued so far is written.
 func (r *usageRecorder) flush() {
+	r.hasten()
 	r.mu.Lock()
 	for r.pending > 0 {
 		r.idle.Wait()
@@ -151,6 +179,7 @@ func (r *usageRecorder) close() {
 	}
 	r.closed = true
 	r.mu.Unlock()
+	r.hasten()
 	close(r.queue)
 	<-r.done
 }

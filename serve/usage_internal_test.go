@@ -137,3 +137,34 @@ func TestUsageRecorderEvents(t *testing.T) {
 		}
 	}
 }
+
+// Records that come one at a time, as completions do under load, are stored together: the
+// writer waits a moment for more instead of writing each on its own. Flush does not wait for
+// that moment to pass.
+func TestUsageRecorderGathers(t *testing.T) {
+	bu := &batchCounting{}
+	r := newUsageRecorder(bu, slog.New(slog.DiscardHandler))
+	defer r.close()
+	for i := 0; i < 100; i++ {
+		r.record(codectx.CompletionRecord{ID: fmt.Sprintf("c%d", i)})
+		time.Sleep(100 * time.Microsecond) // the writer is idle between two records
+	}
+	r.flush()
+	bu.mu.Lock()
+	ids, batches := len(bu.ids), bu.batches
+	bu.mu.Unlock()
+	if ids != 100 {
+		t.Fatalf("%d records stored after flush, want 100", ids)
+	}
+	// 100 records over 10–30 ms: one or two lingers of 50 ms hold them all.
+	if batches > 10 {
+		t.Errorf("100 records one at a time took %d writes", batches)
+	}
+	// A lone record is stored as soon as flush asks, not a linger later.
+	start := time.Now()
+	r.record(codectx.CompletionRecord{ID: "lone"})
+	r.flush()
+	if took := time.Since(start); took >= usageLinger {
+		t.Errorf("flush of a lone record took %v, the whole linger (%v)", took, usageLinger)
+	}
+}
