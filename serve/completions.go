@@ -198,7 +198,7 @@ func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) error
 	}
 	s.metrics.completions.WithLabelValues("ok").Inc()
 	resp := CompletionResponse{
-		ID:      "cmpl-" + uuid.NewString(),
+		ID:      "cmpl-" + completionID(),
 		Choices: []Choice{{Index: 0, Text: prompt.Restore(stop.Text(), crlf)}},
 	}
 	if dbg.ReturnSnippets || dbg.ReturnPrompt {
@@ -338,4 +338,15 @@ func looksLikeCursorFile(prefix string) func(body string) bool {
 		}
 		return false
 	}
+}
+
+// completionID is a new completion's id: a version 7 UUID, which starts with the time, so that
+// the completions table (keyed by id) grows at its end. With random ids, every record stored
+// landed on a page of its own in the table's tree.
+func completionID() string {
+	id, err := uuid.NewV7()
+	if err != nil { // the system's random source failed
+		return uuid.NewString()
+	}
+	return id.String()
 }
