@@ -656,8 +656,9 @@ func spanBody(c codectx.Chunk, start, end int) string {
 		return c.Body
 	}
 	body := c.Body
-	from := lineOffset(body, start-c.StartLine)
-	to := lineOffset(body, end-c.StartLine+1)
+	skip := max(start-c.StartLine, 0)
+	from := lineOffset(body, skip)
+	to := from + lineOffset(body[from:], end-c.StartLine+1-skip) // on from where the span starts
 	if from >= to {
 		return c.Body
 	}
