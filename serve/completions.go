@@ -341,8 +341,9 @@ func looksLikeCursorFile(prefix string) func(body string) bool {
 }
 
 // completionID is a new completion's id: a version 7 UUID, which starts with the time, so that
-// the completions table (keyed by id) grows at its end. With random ids, every record stored
-// landed on a page of its own in the table's tree.
+// new records land side by side in the completions table (keyed by id; at its end in a store
+// made since). With random ids, every record stored landed on a page of its own in the
+// table's tree.
 func completionID() string {
 	id, err := uuid.NewV7()
 	if err != nil { // the system's random source failed
